@@ -1,0 +1,59 @@
+"""What every publisher's assets share: retry policy, check results and metadata in the form the UI shows."""
+
+import hashlib
+from collections.abc import Iterable
+
+import dagster as dg
+import duckdb
+
+from checks.runner import SuiteResult
+
+# Network steps retry with exponential backoff and jitter; data errors raise Failure(allow_retries=False).
+NETWORK_RETRY = dg.RetryPolicy(max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+
+
+def check_result(check_name: str, result: SuiteResult) -> dg.AssetCheckResult:
+    """A blocking check's verdict with the rule, the count and up to 20 failing rows with file lines."""
+    failures = [
+        {
+            "rule": failure.rule.description,
+            "column": failure.rule.column,
+            "failing_rows": failure.failing_count,
+            "examples": failure.examples,
+        }
+        for failure in result.failures
+    ]
+    table = "\n".join(
+        f"| {failure.rule.description} | {failure.failing_count:,} | "
+        + ", ".join(str(example.get("_source_row")) for example in failure.examples)
+        + " |"
+        for failure in result.failures
+    )
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "engine": result.engine,
+        "rows_checked": result.rows,
+        "rules": len(result.results),
+        "rules_failed": len(result.failures),
+        "summary": result.summary(),
+    }
+    if failures:
+        metadata["failures"] = dg.MetadataValue.json(failures)
+        metadata["failing_rules"] = dg.MetadataValue.md("| rule | rows | first file lines |\n|---|---|---|\n" + table)
+    return dg.AssetCheckResult(
+        check_name=check_name,
+        passed=result.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=result.summary(),
+        metadata=metadata,
+    )
+
+
+def combined_version(hashes: Iterable[str]) -> dg.DataVersion:
+    """One data version for the files behind a materialisation: unchanged files, unchanged version."""
+    return dg.DataVersion(hashlib.sha256("".join(sorted(hashes)).encode()).hexdigest()[:24])
+
+
+def preview(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None, limit: int = 10) -> dg.MetadataValue:
+    """A markdown preview of a query's first rows, for the asset's page in the UI."""
+    frame = con.execute(f"select * from ({sql}) limit {limit}", params or []).df()
+    return dg.MetadataValue.md(frame.to_markdown(index=False) if not frame.empty else "_no rows_")

@@ -1,0 +1,69 @@
+"""Dagster resources: the warehouse, the HTTP client, and the council being reported on.
+
+Their values come from environment variables in `pipelines/definitions.py`; nothing here is specific to
+one council or one machine.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from sources.http import Downloader, HttpSettings, RawStore, build_session
+from warehouse.database import Warehouse
+
+WAREHOUSE_POOL = "duckdb_warehouse"
+SAMPLES = Path(__file__).resolve().parent.parent / "sources" / "samples"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse and the read-only snapshot published for report tools."""
+
+    path: str = Field(description="The warehouse DuckDB file.")
+    published_path: str = Field(description="Where the read-only snapshot for report tools is published.")
+    lock_timeout_s: float = Field(default=1800.0, description="How long a run waits for another to finish.")
+
+    def warehouse(self) -> Warehouse:
+        return Warehouse(self.path, self.lock_timeout_s)
+
+
+class PublisherClient(dg.ConfigurableResource):
+    """The one HTTP client every source uses; `mode` switches between the live publishers and the bundled sample."""
+
+    mode: str = Field(default="sample", description="'sample' answers from sources/samples; 'live' goes online.")
+    raw_dir: str = Field(description="The immutable raw store (data/raw).")
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 120.0
+    retries: int = 5
+    backoff_factor: float = 1.0
+    max_bytes: int = 4 * 1024**3
+
+    def downloader(self) -> Downloader:
+        if self.mode not in ("sample", "live"):
+            raise dg.Failure(f"SAFE_OUTCOMES_SOURCE_MODE must be 'sample' or 'live', not {self.mode!r}")
+        settings = HttpSettings(
+            connect_timeout_s=self.connect_timeout_s,
+            read_timeout_s=self.read_timeout_s,
+            retries=self.retries,
+            backoff_factor=self.backoff_factor,
+            max_bytes=self.max_bytes,
+        )
+        session = build_session(settings, sample_root=SAMPLES if self.mode == "sample" else None)
+        return Downloader(session, RawStore(Path(self.raw_dir)), settings)
+
+
+class Stats19Resource(dg.ConfigurableResource):
+    """Where DfT publishes STATS19 and which years come from single-year files."""
+
+    base_url: str = "https://data.dft.gov.uk/road-accidents-safety-data/"
+    single_year_files_from: int = Field(
+        default=2021, description="First data year read from its own file; earlier years come from 1979-latest."
+    )
+    baseline_first_year: int = 2005
+    baseline_last_year: int = 2009
+
+
+class CouncilResource(dg.ConfigurableResource):
+    """The council the report is for: any English upper-tier authority, by its GSS code."""
+
+    area_code: str = Field(default="E06000059", description="GSS code, e.g. E06000059 for Dorset Council.")

@@ -1,0 +1,153 @@
+"""Validate a partition of a landing table with a suite, and report what failed where.
+
+The result lists, per broken rule, the count and up to 20 failing rows with their file line numbers
+(`_source_row`), which is what an engineer needs to open the file at the right place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from checks.rules import Rule, Suite
+
+EXAMPLES = 20
+GX_ENGINE = "great_expectations"
+SQL_ENGINE = "duckdb_sql"
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: Rule
+    failing_count: int
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.failing_count == 0
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    suite: str
+    engine: str
+    rows: int
+    results: list[RuleResult]
+
+    @property
+    def passed(self) -> bool:
+        return self.rows > 0 and all(result.passed for result in self.results)
+
+    @property
+    def failures(self) -> list[RuleResult]:
+        return [result for result in self.results if not result.passed]
+
+    def summary(self) -> str:
+        if self.rows == 0:
+            return f"{self.suite}: no rows to check"
+        if self.passed:
+            return f"{self.suite}: {len(self.results)} rules passed on {self.rows:,} rows ({self.engine})"
+        broken = "; ".join(
+            f"{result.rule.description}: {result.failing_count:,} rows"
+            + (f" (first at line {result.examples[0].get('_source_row')})" if result.examples else "")
+            for result in self.failures
+        )
+        return f"{self.suite}: {len(self.failures)} of {len(self.results)} rules failed ({self.engine}): {broken}"
+
+
+def run_suite(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    where: str,
+    params: list[Any],
+    gx_row_limit: int = 250_000,
+) -> SuiteResult:
+    """Validate the rows of `suite.table` selected by `where`; GX up to `gx_row_limit` rows, SQL above."""
+    projection = ", ".join(f'{expression} as "{name}"' for name, expression in suite.select.items())
+    relation_sql = f"select _source_row, {projection} from {suite.table} where {where}"
+    rows = con.execute(f"select count(*) from ({relation_sql})", params).fetchall()[0][0]
+    if rows == 0:
+        return SuiteResult(suite.name, SQL_ENGINE, 0, [])
+    if rows <= gx_row_limit:
+        frame = con.execute(relation_sql + " order by _source_row", params).df()
+        return SuiteResult(suite.name, GX_ENGINE, rows, _run_gx(suite, frame))
+    return SuiteResult(suite.name, SQL_ENGINE, rows, _run_sql(con, suite, relation_sql, params))
+
+
+def _run_sql(con: duckdb.DuckDBPyConnection, suite: Suite, relation_sql: str, params: list[Any]) -> list[RuleResult]:
+    results = []
+    for rule in suite.rules:
+        columns = ", ".join(f'"{name}"' for name in rule.columns)
+        failing = (
+            f"select _source_row, {columns} from (select *, ({rule.failing_sql()}) as _fails "
+            f"from ({relation_sql})) where _fails"
+        )
+        count = con.execute(f"select count(*) from ({failing})", params).fetchall()[0][0]
+        examples = []
+        if count:
+            frame = con.execute(f"{failing} order by _source_row limit {EXAMPLES}", params).df()
+            examples = _records(frame)
+        results.append(RuleResult(rule, count, examples))
+    return results
+
+
+def _run_gx(suite: Suite, frame: pd.DataFrame) -> list[RuleResult]:
+    import great_expectations as gx  # about 3 s to import: only when a check actually runs
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas("landing")
+        .add_dataframe_asset(name=suite.name)
+        .add_batch_definition_whole_dataframe("partition")
+    )
+    expectation_suite = context.suites.add(gx.ExpectationSuite(name=suite.name))
+    for rule in suite.rules:
+        expectation_suite.add_expectation(rule.expectation())
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite.name, data=batch, suite=expectation_suite)
+    )
+    outcome = validation.run(
+        batch_parameters={"dataframe": frame},
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": ["_source_row"],
+            "partial_unexpected_count": EXAMPLES,
+        },
+    )
+    results = []
+    for rule, result in zip(suite.rules, outcome.results, strict=True):
+        if result.exception_info and result.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"{suite.name}: GX could not evaluate '{rule.description}': "
+                f"{result.exception_info.get('exception_message')}"
+            )
+        detail = result.result or {}
+        count = 0 if result.success else int(detail.get("unexpected_count") or 0)
+        examples = [_plain(record) for record in (detail.get("unexpected_index_list") or [])[:EXAMPLES]]
+        if not result.success and count == 0:
+            count = 1  # GX failed the rule without counting rows (e.g. an empty column): still a failure
+        results.append(RuleResult(rule, count, sorted(examples, key=lambda r: r.get("_source_row") or 0)))
+    return results
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [_plain(record) for record in frame.to_dict(orient="records")]
+
+
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    """JSON-friendly values for Dagster metadata (numpy scalars and timestamps become plain values)."""
+    plain = {}
+    for key, value in record.items():
+        if hasattr(value, "item"):
+            value = value.item()
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        if isinstance(value, float) and value != value:
+            value = None
+        plain[key] = value
+    return plain

@@ -1,0 +1,53 @@
+"""The code location: `dagster dev -m pipelines.definitions` (or `./run dev`) shows these in the UI."""
+
+import dagster as dg
+
+from assets.publish import published_outcomes
+from assets.reference import areas
+from assets.resources import CouncilResource, PublisherClient, Stats19Resource, WarehouseResource
+from assets.road_safety import (
+    clean_dft_casualties,
+    clean_dft_collisions,
+    landing_dft_casualties,
+    landing_dft_collisions,
+    road_indicators,
+)
+from pipelines.jobs import main_job, nightly_job
+from pipelines.schedules import nightly_refresh
+from pipelines.settings import configured
+
+defs = dg.Definitions(
+    assets=[
+        areas,
+        landing_dft_collisions,
+        landing_dft_casualties,
+        clean_dft_collisions,
+        clean_dft_casualties,
+        road_indicators,
+        published_outcomes,
+    ],
+    jobs=[main_job, nightly_job],
+    schedules=[nightly_refresh],
+    resources={
+        "warehouse": WarehouseResource(
+            path=configured("SAFE_OUTCOMES_WAREHOUSE"),
+            published_path=configured("SAFE_OUTCOMES_PUBLISHED"),
+            lock_timeout_s=configured("SAFE_OUTCOMES_LOCK_TIMEOUT_S"),
+        ),
+        "publisher": PublisherClient(
+            mode=configured("SAFE_OUTCOMES_SOURCE_MODE"),
+            raw_dir=configured("SAFE_OUTCOMES_RAW_DIR"),
+            connect_timeout_s=configured("SAFE_OUTCOMES_CONNECT_TIMEOUT_S"),
+            read_timeout_s=configured("SAFE_OUTCOMES_READ_TIMEOUT_S"),
+            retries=configured("SAFE_OUTCOMES_HTTP_RETRIES"),
+        ),
+        "stats19_source": Stats19Resource(
+            base_url=configured("STATS19_BASE_URL"),
+            single_year_files_from=configured("STATS19_SINGLE_YEAR_FILES_FROM"),
+            baseline_first_year=configured("ROAD_BASELINE_FIRST_YEAR"),
+            baseline_last_year=configured("ROAD_BASELINE_LAST_YEAR"),
+        ),
+        "council": CouncilResource(area_code=configured("SAFE_OUTCOMES_COUNCIL")),
+    },
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,54 @@
+"""Every setting, its environment variable and its default, in one place (the README's settings table).
+
+A setting given in the environment is passed to Dagster as an `EnvVar`, so the UI shows the variable's
+name rather than its value and the value is read when a run launches. Unset, the default applies.
+"""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.getenv("SAFE_OUTCOMES_DATA_DIR", str(PROJECT_ROOT / "data")))
+
+
+def setting(name: str, default: Any) -> Any:
+    """`EnvVar(name)` (typed like the default) when the variable is set, else the default."""
+    if name not in os.environ:
+        return default
+    if isinstance(default, bool):
+        return dg.EnvVar(name).bool()
+    if isinstance(default, int):
+        return dg.EnvVar(name).int()
+    if isinstance(default, float):
+        return dg.EnvVar(name).float()
+    return dg.EnvVar(name)
+
+
+DEFAULTS: dict[str, Any] = {
+    "SAFE_OUTCOMES_WAREHOUSE": str(DATA_DIR / "warehouse" / "outcomes.duckdb"),
+    "SAFE_OUTCOMES_PUBLISHED": str(DATA_DIR / "published" / "outcomes.duckdb"),
+    "SAFE_OUTCOMES_RAW_DIR": str(DATA_DIR / "raw"),
+    "SAFE_OUTCOMES_SOURCE_MODE": "sample",
+    "SAFE_OUTCOMES_COUNCIL": "E06000059",
+    "SAFE_OUTCOMES_LOCK_TIMEOUT_S": 1800.0,
+    "SAFE_OUTCOMES_CONNECT_TIMEOUT_S": 10.0,
+    "SAFE_OUTCOMES_READ_TIMEOUT_S": 120.0,
+    "SAFE_OUTCOMES_HTTP_RETRIES": 5,
+    "STATS19_BASE_URL": "https://data.dft.gov.uk/road-accidents-safety-data/",
+    "STATS19_SINGLE_YEAR_FILES_FROM": 2021,
+    "ROAD_BASELINE_FIRST_YEAR": 2005,
+    "ROAD_BASELINE_LAST_YEAR": 2009,
+}
+
+
+def configured(name: str) -> Any:
+    """The setting for Dagster: `EnvVar` when set in the environment, else its default."""
+    return setting(name, DEFAULTS[name])
+
+
+def current_value(name: str) -> str:
+    """The setting's value now, for code outside a run (the command line's summary)."""
+    return os.getenv(name, str(DEFAULTS[name]))

@@ -1,0 +1,238 @@
+"""Fetching publishers' files: one requests session, retries, conditional GET and an immutable raw store.
+
+Every source goes through `Downloader.fetch`, live or offline. Offline, the session answers from
+`sources/samples/` through `SampleAdapter`, so parsing, landing and checks run exactly as they do live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from sources.errors import SourceError
+from sources.sample_adapter import SampleAdapter
+
+USER_AGENT = "safe-outcomes/0.1 (+https://github.com/safe-outcomes; council outcomes monitoring)"
+CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """How patient and how trusting the client is; every number here is configuration."""
+
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 120.0
+    retries: int = 5
+    backoff_factor: float = 1.0
+    backoff_max_s: float = 120.0
+    max_bytes: int = 4 * 1024**3
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """A file in the raw store and how it got there: the facts `meta.loads` records."""
+
+    url: str
+    path: Path
+    sha256: str
+    bytes: int
+    etag: str | None
+    last_modified: str | None
+    status: str  # "downloaded" or "not_modified"
+    fetched_at: str
+
+    @property
+    def changed(self) -> bool:
+        return self.status == "downloaded"
+
+
+def build_session(settings: HttpSettings, sample_root: Path | None = None) -> requests.Session:
+    """A session with urllib3 retries on 429 and 5xx (honouring Retry-After) and exponential backoff.
+
+    With `sample_root`, requests are answered from the bundled snapshot instead of the network.
+    """
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    if sample_root is not None:
+        adapter: HTTPAdapter = SampleAdapter(sample_root)
+    else:
+        retry = Retry(
+            total=settings.retries,
+            connect=settings.retries,
+            read=settings.retries,
+            status=settings.retries,
+            backoff_factor=settings.backoff_factor,
+            backoff_max=settings.backoff_max_s,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class RawStore:
+    """Immutable, content-addressed files under `<root>/<publisher>/<dataset>/`.
+
+    A file is never rewritten: its name carries its sha256. A small index per URL remembers the
+    validators (ETag, Last-Modified) of the latest copy, for conditional GETs.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def folder(self, publisher: str, dataset: str) -> Path:
+        return self.root / publisher / dataset
+
+    def _index_path(self, publisher: str, dataset: str, url: str) -> Path:
+        key = hashlib.sha256(url.encode()).hexdigest()[:16]
+        return self.folder(publisher, dataset) / "_index" / f"{key}.json"
+
+    def last_fetch(self, publisher: str, dataset: str, url: str) -> FetchedFile | None:
+        index = self._index_path(publisher, dataset, url)
+        if not index.exists():
+            return None
+        record = json.loads(index.read_text())
+        record["path"] = Path(record["path"])
+        fetched = FetchedFile(**record)
+        return fetched if fetched.path.exists() else None
+
+    def remember(self, publisher: str, dataset: str, fetched: FetchedFile) -> None:
+        index = self._index_path(publisher, dataset, fetched.url)
+        index.parent.mkdir(parents=True, exist_ok=True)
+        record = asdict(fetched) | {"path": str(fetched.path)}
+        _atomic_write_text(index, json.dumps(record, indent=2))
+
+
+class Downloader:
+    """Streams a URL into the raw store, reusing the last copy when the publisher answers 304."""
+
+    def __init__(self, session: requests.Session, store: RawStore, settings: HttpSettings) -> None:
+        self.session = session
+        self.store = store
+        self.settings = settings
+
+    def fetch(self, url: str, publisher: str, dataset: str, expect: str = "csv") -> FetchedFile:
+        """Fetch `url` and return the stored file; raise `SourceError` naming the URL on any failure.
+
+        `expect` is "csv" or "json": a body that is empty or is an HTML page is refused, because
+        publishers serve their error pages with status 200.
+        """
+        previous = self.store.last_fetch(publisher, dataset, url)
+        headers = {}
+        if previous and previous.etag:
+            headers["If-None-Match"] = previous.etag
+        if previous and previous.last_modified:
+            headers["If-Modified-Since"] = previous.last_modified
+        try:
+            response = self.session.get(
+                url,
+                headers=headers,
+                stream=True,
+                timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
+            )
+        except requests.exceptions.RetryError as error:
+            raise SourceError(url, f"gave up after {self.settings.retries} retries: {error}") from error
+        except requests.exceptions.Timeout as error:
+            raise SourceError(url, f"timed out ({error})") from error
+        except requests.exceptions.ConnectionError as error:
+            raise SourceError(url, f"could not connect ({error})") from error
+        with response:
+            if response.status_code == 304 and previous is not None:
+                return FetchedFile(**(asdict(previous) | {"status": "not_modified", "fetched_at": _now()}))
+            if response.status_code >= 400:
+                raise SourceError(url, f"HTTP {response.status_code}: {_snippet(response)}")
+            fetched = self._stream_to_store(response, url, publisher, dataset, expect)
+        self.store.remember(publisher, dataset, fetched)
+        return fetched
+
+    def _stream_to_store(
+        self, response: requests.Response, url: str, publisher: str, dataset: str, expect: str
+    ) -> FetchedFile:
+        folder = self.store.folder(publisher, dataset)
+        folder.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        head = b""
+        handle, partial_name = tempfile.mkstemp(dir=folder, prefix=".partial-")
+        partial = Path(partial_name)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                try:
+                    for chunk in response.iter_content(CHUNK_BYTES):
+                        size += len(chunk)
+                        if size > self.settings.max_bytes:
+                            raise SourceError(url, f"larger than the {self.settings.max_bytes:,}-byte cap")
+                        if len(head) < 4096:
+                            head += chunk[: 4096 - len(head)]
+                        digest.update(chunk)
+                        out.write(chunk)
+                except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as error:
+                    raise SourceError(url, f"body cut short after {size:,} bytes ({error})") from error
+                except requests.exceptions.Timeout as error:
+                    raise SourceError(url, f"timed out while reading the body ({error})") from error
+            _sniff(url, head, size, expect, response.headers.get("Content-Type", ""))
+            sha = digest.hexdigest()
+            final = folder / f"{sha}-{_file_name(url)}"
+            os.replace(partial, final)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return FetchedFile(
+            url=url,
+            path=final,
+            sha256=sha,
+            bytes=size,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+            status="downloaded",
+            fetched_at=_now(),
+        )
+
+
+def _sniff(url: str, head: bytes, size: int, expect: str, content_type: str) -> None:
+    """Refuse bodies that cannot be the data asked for, before anything parses them."""
+    if size == 0:
+        raise SourceError(url, "the response body is empty")
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or "text/html" in content_type:
+        raise SourceError(url, f"an HTML page was served where {expect.upper()} was expected")
+    if expect == "json" and not start.startswith((b"{", b"[")):
+        raise SourceError(url, "the body is not JSON")
+
+
+def _snippet(response: requests.Response) -> str:
+    try:
+        text = next(response.iter_content(300), b"").decode("utf-8", "replace")
+    except requests.exceptions.RequestException:
+        text = ""
+    return " ".join(text.split())[:300] or response.reason or ""
+
+
+def _file_name(url: str) -> str:
+    name = Path(urlsplit(url).path).name or "index"
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:120]
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
+    with os.fdopen(handle, "w") as out:
+        out.write(text)
+    os.replace(tmp, path)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

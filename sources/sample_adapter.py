@@ -1,0 +1,64 @@
+"""A requests transport that answers from the bundled offline snapshot in `sources/samples/`.
+
+Files are laid out by host and path, mirroring the publishers' URLs:
+`https://data.dft.gov.uk/road-accidents-safety-data/x.csv` is
+`samples/data.dft.gov.uk/road-accidents-safety-data/x.csv`. A query string is kept in the file name
+after an `@`, with its parameters sorted (`by_indicator_id@child_area_type_id=502&indicator_ids=90284`).
+Answers carry an ETag from the file's hash and honour If-None-Match, so conditional GETs behave as live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import mimetypes
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from requests import PreparedRequest, Response
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+
+
+def sample_path(root: Path, url: str) -> Path:
+    """Where the snapshot keeps the body for `url`."""
+    parts = urlsplit(url)
+    relative = parts.path.lstrip("/")
+    if parts.query:
+        relative += "@" + urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return Path(root) / parts.netloc / relative
+
+
+class SampleAdapter(HTTPAdapter):
+    """Serves GETs from disk; anything missing is a 404, as a publisher would answer."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = Path(root)
+
+    def send(self, request: PreparedRequest, **kwargs: object) -> Response:  # type: ignore[override]
+        path = sample_path(self.root, request.url or "")
+        response = Response()
+        response.url = request.url or ""
+        response.request = request
+        response.headers = CaseInsensitiveDict()
+        if not path.is_file():
+            response.status_code = 404
+            response.reason = "Not Found"
+            response.raw = io.BytesIO(f"no bundled sample at {path}".encode())
+            return response
+        body = path.read_bytes()
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        response.headers["ETag"] = etag
+        if request.headers.get("If-None-Match") == etag:
+            response.status_code = 304
+            response.reason = "Not Modified"
+            response.raw = io.BytesIO(b"")
+            return response
+        response.status_code = 200
+        response.reason = "OK"
+        content_type = mimetypes.guess_type(path.name.split("@")[0])[0] or "application/octet-stream"
+        response.headers["Content-Type"] = content_type
+        response.headers["Content-Length"] = str(len(body))
+        response.raw = io.BytesIO(body)
+        return response

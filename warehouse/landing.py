@@ -1,0 +1,137 @@
+"""Landing a delivered file: replace its partitions in `landing.*` in one transaction, reconciled to the file.
+
+A partition re-run replaces that partition; nothing is appended twice. If the file cannot be read, or
+the rows read do not add up to the file's data lines, the transaction rolls back and the error names the
+file, the line and the column, so the warehouse stays exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+CHUNK_BYTES = 8 << 20
+
+
+class LoadError(ValueError):
+    """A file could not be landed; the message names the file, and the line and column where known."""
+
+    def __init__(self, file: str, problem: str, line: int | None = None, column: str | None = None) -> None:
+        where = (
+            file
+            + (f", line {line}" if line is not None else "")
+            + (f", column {column!r}" if column is not None else "")
+        )
+        super().__init__(f"{where}: {problem}")
+        self.file = file
+        self.line = line
+        self.column = column
+        self.problem = problem
+
+
+class Scan(Protocol):
+    """A typed read of one file that yields canonical columns plus `_source_row`."""
+
+    file: Path
+    sql: str
+
+
+@dataclass(frozen=True)
+class Landed:
+    rows_in_file: int
+    rows_loaded: int
+
+
+def count_data_lines(path: Path) -> int:
+    """Data lines in a delimited text file: newline count, plus an unterminated last line, minus the header."""
+    lines = 0
+    last = b"\n"
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+def land(
+    con: duckdb.DuckDBPyConnection,
+    scan: Scan,
+    table: str,
+    partition_column: str,
+    partitions: list[int] | list[str],
+    load_id: str,
+) -> Landed:
+    """Replace `partitions` of `landing.<table>` with the file's rows for them, in one transaction."""
+    file = str(scan.file)
+    rows_in_file = count_data_lines(scan.file)
+    if rows_in_file == 0:
+        raise LoadError(file, "the file has a header but no data rows")
+    target = f"landing.{table}"
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            f"create table if not exists {target} as "
+            f"select *, cast(null as varchar) as _load_id from ({scan.sql}) limit 0"
+        )
+        con.execute(f"delete from {target} where list_contains(?, {partition_column})", [partitions])
+        try:
+            con.execute(
+                f"insert into {target} by name select *, ? as _load_id from ({scan.sql}) "
+                f"where list_contains(?, {partition_column})",
+                [load_id, partitions],
+            )
+        except duckdb.Error as error:
+            raise _load_error(file, error) from None
+        rows_loaded = con.execute(f"select count(*) from {target} where _load_id = ?", [load_id]).fetchall()[0][0]
+        rows_read = rows_loaded
+        if rows_loaded != rows_in_file:
+            rows_read = con.execute(f"select count(*) from ({scan.sql})").fetchall()[0][0]
+        if rows_read != rows_in_file:
+            raise LoadError(
+                file,
+                f"read {rows_read:,} rows but the file has {rows_in_file:,} data lines; "
+                "a quote or line ending is probably broken, so nothing was loaded",
+            )
+        if rows_loaded == 0:
+            raise LoadError(file, f"no rows for {partition_column} in {list(partitions)}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return Landed(rows_in_file=rows_in_file, rows_loaded=rows_loaded)
+
+
+def _load_error(file: str, error: duckdb.Error) -> LoadError:
+    """Turn DuckDB's CSV error into one line that names the file, the line and the column."""
+    text = str(error)
+    line_match = re.search(r"CSV Error on Line: (\d+)", text)
+    column_match = re.search(r'converting column "([^"]+)"', text)
+    original = re.search(r"Original Line: (.*)", text)
+    if "Expected Number of Columns" in text:
+        counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+        problem = (
+            f"expected {counts.group(1)} columns but found {counts.group(2)} (a cut-short or malformed row)"
+            if counts
+            else "wrong number of columns"
+        )
+    elif column_match:
+        value = re.search(r'Could not convert string "([^"]*)" to \'?(\w+)', text)
+        problem = f"value {value.group(1)!r} is not a valid {value.group(2)}" if value else "value of the wrong type"
+    elif "unterminated quote" in text:
+        problem = "a value with an unterminated quote"
+    else:
+        problem = text.splitlines()[0]
+    if original:
+        problem += f" (line reads: {original.group(1)[:160]})"
+    return LoadError(
+        file,
+        problem,
+        line=int(line_match.group(1)) if line_match else None,
+        column=column_match.group(1) if column_match else None,
+    )

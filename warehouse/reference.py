@@ -1,0 +1,58 @@
+"""Reference data held as files in `warehouse/reference/` (geography, the indicator catalogue) loaded as tables.
+
+Councils reorganise and indicators are redefined; keeping both as data means a change is a reviewed edit
+of a CSV, not a code branch.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+REFERENCE_TABLES = {
+    "marts.areas": "areas.csv",
+    "marts.area_successions": "area_successions.csv",
+    "marts.district_to_upper_tier": "district_to_upper_tier.csv",
+    "marts.indicator_catalogue": "indicator_catalogue.csv",
+}
+
+
+def reference_file(name: str) -> Path:
+    return Path(str(resources.files("warehouse") / "reference" / name))
+
+
+def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Replace every reference table from its CSV in one transaction; return row counts."""
+    counts = {}
+    con.execute("begin transaction")
+    try:
+        for table, file_name in REFERENCE_TABLES.items():
+            path = str(reference_file(file_name)).replace("'", "''")
+            con.execute(
+                f"create or replace table {table} as select * from read_csv('{path}', header = true, "
+                "all_varchar = true, encoding = 'utf-8')"
+            )
+            counts[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return counts
+
+
+def area_name(con: duckdb.DuckDBPyConnection, area_code: str) -> str | None:
+    rows = con.execute("select area_name from marts.areas where area_code = ?", [area_code]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def english_upper_tier_codes(con: duckdb.DuckDBPyConnection, current_only: bool = False) -> list[str]:
+    """Upper-tier authority codes (current and, unless `current_only`, those abolished since 2012)."""
+    condition = " and valid_to is null" if current_only else ""
+    return [
+        row[0]
+        for row in con.execute(
+            f"select area_code from marts.areas where area_type = 'upper_tier_la'{condition} order by 1"
+        ).fetchall()
+    ]
