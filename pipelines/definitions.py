@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.publish import published_outcomes
+from assets.publish import published_outcomes_asset
 from assets.reference import areas
 from assets.resources import CouncilResource, PublisherClient, Stats19Resource, WarehouseResource
 from assets.road_safety import (
@@ -16,16 +16,13 @@ from pipelines.jobs import main_job, nightly_job
 from pipelines.schedules import nightly_refresh
 from pipelines.settings import configured
 
+# Each publisher's assets, in flow order (landing -> clean), then the indicator assets that write
+# marts.indicator_values; the published snapshot waits for every indicator asset.
+SOURCE_ASSETS = [landing_dft_collisions, landing_dft_casualties, clean_dft_collisions, clean_dft_casualties]
+INDICATOR_ASSETS = [road_indicators]
+
 defs = dg.Definitions(
-    assets=[
-        areas,
-        landing_dft_collisions,
-        landing_dft_casualties,
-        clean_dft_collisions,
-        clean_dft_casualties,
-        road_indicators,
-        published_outcomes,
-    ],
+    assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, published_outcomes_asset(INDICATOR_ASSETS)],
     jobs=[main_job, nightly_job],
     schedules=[nightly_refresh],
     resources={

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 import duckdb
+import pandas as pd
 
 CHUNK_BYTES = 8 << 20
 
@@ -135,3 +136,40 @@ def _load_error(file: str, error: duckdb.Error) -> LoadError:
         line=int(line_match.group(1)) if line_match else None,
         column=column_match.group(1) if column_match else None,
     )
+
+
+def land_frame(
+    con: duckdb.DuckDBPyConnection,
+    frame: pd.DataFrame,
+    table: str,
+    partition_column: str,
+    partitions: list[int] | list[str],
+    load_id: str,
+) -> int:
+    """Replace `partitions` of `landing.<table>` with a parsed frame's rows, in one transaction.
+
+    For the small publishers' files that are parsed with pandas; the frame must carry `_source_row`.
+    The first load creates the table from the frame's columns; later loads insert by name, so a frame
+    that lacks a column the table has fails loudly instead of shifting values.
+    """
+    if "_source_row" not in frame.columns:
+        raise ValueError("a landed frame must carry _source_row (the line in the file)")
+    target = f"landing.{table}"
+    incoming = frame.assign(_load_id=load_id)
+    con.register("incoming_frame", incoming)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create table if not exists {target} as select * from incoming_frame limit 0")
+        con.execute(f"delete from {target} where list_contains(?, {partition_column})", [partitions])
+        con.execute(
+            f"insert into {target} by name select * from incoming_frame where list_contains(?, {partition_column})",
+            [partitions],
+        )
+        rows = con.execute(f"select count(*) from {target} where _load_id = ?", [load_id]).fetchall()[0][0]
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("incoming_frame")
+    return rows
