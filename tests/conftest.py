@@ -1,7 +1,13 @@
 """Shared fixtures: a throwaway warehouse and raw store per test, resources in sample or HTTP mode."""
 
 import hashlib
+import os
 from pathlib import Path
+
+# Step retries are fixed when the assets are imported; a test that meets a transient failure should not
+# wait the production 30 s backoff.
+os.environ.setdefault("SAFE_OUTCOMES_STEP_RETRIES", "1")
+os.environ.setdefault("SAFE_OUTCOMES_STEP_RETRY_DELAY_S", "0.1")
 
 import dagster as dg
 import duckdb
