@@ -61,7 +61,12 @@ def fingertips_suite(fingertips_ids: list[int], area_codes: list[str], percent_i
                 "time_period",
             ),
             between("percent_value", 0, 100),
-            in_set("limits_ordered", [1], "published limits that bracket the value (lower <= value <= upper)"),
+            Rule(
+                "in_set",
+                "limits_ordered",
+                "published limits bracket the value (lower <= value <= upper)",
+                {"values": (1,)},
+            ),
             between("count", 0, 1e12),
             between("denominator", 0, 1e12),
             Rule(
@@ -69,7 +74,12 @@ def fingertips_suite(fingertips_ids: list[int], area_codes: list[str], percent_i
                 "note_kind",
                 "every value note is of a known kind (checks/code_lists/fingertips_value_notes.csv)",
             ),
-            in_set("sortable_year_matches", [1], "'Time period Sortable' that agrees with 'Time period'"),
+            Rule(
+                "in_set",
+                "sortable_year_matches",
+                "'Time period Sortable' agrees with 'Time period'",
+                {"values": (1,)},
+            ),
         ),
     )
 

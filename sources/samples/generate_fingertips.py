@@ -182,7 +182,7 @@ def _row(indicator, parent, area, area_type, sex, category, period, figures, not
 
 def export(indicator: dict, parent_type: int) -> str:
     """One indicator's export under one parent area type, as Fingertips writes it."""
-    rng = random.Random(indicator["id"] * 10 + parent_type)
+    rng = random.Random(indicator["id"])  # the same figures under either parent, as Fingertips gives
     rows = []
     england = ("E92000001", "England")
     last = len(indicator["periods"]) - 1
