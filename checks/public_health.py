@@ -23,6 +23,13 @@ LIMITS_ORDERED = (
 )
 
 
+# 1 where an area's value for a breakdown and period is the same in every parent-type export that holds it.
+SAME_ACROSS_PARENTS = (
+    "case when value is null then null when min(value) over same_row = max(value) over same_row "
+    "and count(*) filter (where value is null) over same_row = 0 then 1 else 0 end"
+)
+
+
 def fingertips_suite(fingertips_ids: list[int], area_codes: list[str], percent_ids: list[int]) -> Suite:
     """Rules for `landing.ohid_fingertips` (one load = one indicator under one parent area type)."""
     percent = ", ".join(str(fingertips_id) for fingertips_id in percent_ids) or "null"
@@ -45,6 +52,10 @@ def fingertips_suite(fingertips_ids: list[int], area_codes: list[str], percent_i
             "value_note": "value_note",
             "note_kind": "case when value_note = '' then '' else note_kind end",
             "sortable_year_matches": "case when sortable_year = year(period_start) then 1 else 0 end",
+            "same_across_parents": SAME_ACROSS_PARENTS.replace(
+                "same_row",
+                "(partition by fingertips_id, area_code, sex, age, category_type, category, time_period)",
+            ),
         },
         rules=(
             in_set("fingertips_id", fingertips_ids, "the configured Fingertips indicator ids"),
@@ -80,6 +91,12 @@ def fingertips_suite(fingertips_ids: list[int], area_codes: list[str], percent_i
                 "'Time period Sortable' agrees with 'Time period'",
                 {"values": (1,)},
             ),
+            Rule(
+                "in_set",
+                "same_across_parents",
+                "an area's value is the same in the England-parent and region-parent exports",
+                {"values": (1,)},
+            ),
         ),
     )
 
@@ -105,7 +122,7 @@ def ascof_suite(measure_groups: list[str], area_codes: list[str]) -> Suite:
             "area_code": "case when level in ('england', 'region', 'council') then nullif(ons_code, '') end",
         },
         rules=(
-            matches("measure_code", f"({groups})(1864|65OV|64U|M|F)?", "a configured ASCOF measure code"),
+            matches("measure_code", f"(?:{groups})(?:1864|65OV|64U|M|F)?", "a configured ASCOF measure code"),
             not_null("level"),
             in_set("level", ASCOF_LEVELS, "the known geographical levels"),
             not_null("measure_type_code"),

@@ -307,3 +307,27 @@ def test_429_with_retry_after_is_waited_out(httpserver: HTTPServer, data_dir: Pa
     assert time.monotonic() - started >= 1.0
     data_requests = [request for request, _ in httpserver.log if request.path.endswith("by_indicator_id")]
     assert len([request for request in data_requests if "all_data" in request.path]) == 2
+
+
+def test_exports_under_different_parents_must_agree(httpserver: HTTPServer, data_dir: Path) -> None:
+    regions = list(csv.reader(_sample_text(90284, 6).splitlines()))
+    header = regions[0]
+    line = next(
+        index + 1
+        for index, row in enumerate(regions)
+        if row[header.index("Area Code")] == "E06000059" and row[header.index("Sex")] == "Persons"
+    )
+    row = regions[line - 1]
+    low, high = float(row[header.index("Lower CI 95.0 limit")]), float(row[header.index("Upper CI 95.0 limit")])
+    row[header.index("Value")] = f"{(low + high) / 2 + 0.001:.7f}"  # still inside its limits
+    text = "".join(",".join(f'"{cell}"' if "," in cell else cell for cell in cells) + "\n" for cells in regions)
+    _serve(httpserver, {(90284, 15): _sample_text(90284, 15), (90284, 6): text})
+    result = materialize(ASSETS, _live(data_dir, httpserver, parents="15,6"))
+    evaluation = _check(result)
+    assert not evaluation.passed
+    failures = evaluation.metadata["failures"].value
+    assert [failure["column"] for failure in failures] == ["same_across_parents"]
+    # both copies are reported: the edited line of the regions export and Dorset's line in the England export
+    assert failures[0]["failing_rows"] == 2
+    assert line in {example["_source_row"] for example in failures[0]["examples"]}
+    assert table_fingerprints(_database(data_dir), ("clean",)) == {}
