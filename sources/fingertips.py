@@ -67,7 +67,7 @@ class FingertipsApi:
 
     def _url(self, path: str, **params: object) -> str:
         base = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
-        query = urlencode({name: value for name, value in params.items()}, safe=",")
+        query = urlencode(params, safe=",")
         return base + path + (f"?{query}" if query else "")
 
     def data_url(self, fingertips_id: int, child_area_type: int, parent_area_type: int) -> str:

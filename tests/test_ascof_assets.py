@@ -99,7 +99,7 @@ def test_unchanged_releases_rebuild_nothing(resources: dict, data_dir: Path) -> 
     assert table_fingerprints(data_dir / "warehouse" / "outcomes.duckdb") == before
 
 
-def test_unknown_marker_and_welsh_code_block_and_change_nothing(httpserver: HTTPServer, data_dir: Path) -> None:
+def test_unknown_marker_welsh_code_and_percent_over_100_block(httpserver: HTTPServer, data_dir: Path) -> None:
     good = sample_path(SAMPLES, RELEASES["2024-25"]).read_text(encoding="utf-8")
     httpserver.expect_request("/ascof-2024-25.csv").respond_with_data(good, content_type="text/csv")
     resources = make_resources(data_dir, mode="live")
@@ -112,6 +112,8 @@ def test_unknown_marker_and_welsh_code_block_and_change_nothing(httpserver: HTTP
     lines[marker_line] = lines[marker_line].rsplit(",", 1)[0] + ",[u]"
     welsh_line = next(i for i, line in enumerate(lines) if line.startswith("850,") and ",4B,Total,Outcome," in line)
     lines[welsh_line] = lines[welsh_line].replace("E10000014", "W06000015")
+    percent_line = next(i for i, line in enumerate(lines) if line.startswith("878,") and ",4A,Total,Outcome," in line)
+    lines[percent_line] = lines[percent_line].rsplit(",", 1)[0] + ",130.0"
     httpserver.clear()
     httpserver.expect_request("/ascof-2024-25.csv").respond_with_data("\n".join(lines) + "\n", content_type="text/csv")
     result = materialize(ASSETS, resources)
@@ -119,7 +121,8 @@ def test_unknown_marker_and_welsh_code_block_and_change_nothing(httpserver: HTTP
     assert not result.success
     (evaluation,) = result.get_asset_check_evaluations()
     failures = {failure["column"]: failure for failure in evaluation.metadata["failures"].value}
-    assert set(failures) == {"status_token", "area_code"}
+    assert set(failures) == {"status_token", "area_code", "percent_outcome"}
+    assert failures["percent_outcome"]["examples"][0]["_source_row"] == percent_line + 1
     assert failures["status_token"]["examples"][0]["_source_row"] == marker_line + 1
     assert failures["area_code"]["examples"][0]["_source_row"] == welsh_line + 1
     assert table_fingerprints(data_dir / "warehouse" / "outcomes.duckdb") == before
