@@ -13,7 +13,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.resources import CouncilResource, PublisherClient, Stats19Resource, WarehouseResource
+from assets.resources import (
+    AscofResource,
+    CouncilResource,
+    FingertipsResource,
+    PublisherClient,
+    Stats19Resource,
+    WarehouseResource,
+)
+from pipelines.settings import DEFAULTS
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "real-data"
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
@@ -33,6 +41,8 @@ def make_resources(data_dir: Path, mode: str = "sample", stats19_base_url: str |
         ),
         "stats19_source": stats19,
         "council": CouncilResource(),
+        "fingertips_source": FingertipsResource(),
+        "ascof_source": AscofResource(releases=DEFAULTS["ASCOF_RELEASES"]),
     }
 
 
