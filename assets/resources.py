@@ -7,6 +7,7 @@ one council or one machine.
 from pathlib import Path
 
 import dagster as dg
+import requests
 from pydantic import Field
 
 from sources.http import Downloader, HttpSettings, RawStore, build_session
@@ -112,3 +113,25 @@ class AscofResource(dg.ConfigurableResource):
 
     def measure_codes(self) -> dict[str, str]:
         return _pairs(self.measures)
+
+
+class AlertWebhook(dg.ConfigurableResource):
+    """Where the alert sensors post (a Slack/Teams-style incoming webhook) and the UI the messages link to.
+
+    An empty `url` sends nothing, so a laptop or CI never posts alerts by accident.
+    """
+
+    url: str = Field(default="", description="Incoming-webhook URL; empty sends nothing.")
+    ui_url: str = Field(default="http://127.0.0.1:3000", description="The Dagster UI, for links to runs.")
+    timeout_s: float = Field(default=10.0, description="How long one post may take.")
+
+    def run_link(self, run_id: str) -> str:
+        return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
+
+    def post(self, payload: dict) -> bool:
+        """Post `payload` as JSON; False when no URL is configured. An HTTP error is raised (the sensor fails)."""
+        if not self.url:
+            return False
+        response = requests.post(self.url, json=payload, timeout=self.timeout_s)
+        response.raise_for_status()
+        return True

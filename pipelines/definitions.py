@@ -7,6 +7,7 @@ from assets.ohid import clean_ohid_fingertips, landing_ohid_fingertips, public_h
 from assets.publish import published_outcomes_asset
 from assets.reference import areas
 from assets.resources import (
+    AlertWebhook,
     AscofResource,
     CouncilResource,
     FingertipsResource,
@@ -21,8 +22,10 @@ from assets.road_safety import (
     landing_dft_collisions,
     road_indicators,
 )
-from pipelines.jobs import main_job, nightly_job
-from pipelines.schedules import nightly_refresh
+from pipelines.alerts import check_failure_alert, run_failure_alert
+from pipelines.freshness import with_freshness
+from pipelines.jobs import main_job, nightly_job, quarterly_job
+from pipelines.schedules import nightly_refresh, quarterly_report
 from pipelines.settings import configured
 
 # Each publisher's assets, in flow order (landing -> clean), then the indicator assets that write
@@ -40,9 +43,11 @@ SOURCE_ASSETS = [
 INDICATOR_ASSETS = [road_indicators, public_health_indicators, adult_social_care_indicators]
 
 defs = dg.Definitions(
-    assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, published_outcomes_asset(INDICATOR_ASSETS)],
-    jobs=[main_job, nightly_job],
-    schedules=[nightly_refresh],
+    # Landing assets carry their publisher's freshness policy (pipelines/publication_calendar.csv).
+    assets=with_freshness([areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, published_outcomes_asset(INDICATOR_ASSETS)]),
+    jobs=[main_job, nightly_job, quarterly_job],
+    schedules=[nightly_refresh, quarterly_report],
+    sensors=[run_failure_alert, check_failure_alert],
     resources={
         "warehouse": WarehouseResource(
             path=configured("SAFE_OUTCOMES_WAREHOUSE"),
@@ -68,6 +73,11 @@ defs = dg.Definitions(
             indicators=configured("FINGERTIPS_INDICATORS"),
             child_area_type=configured("FINGERTIPS_CHILD_AREA_TYPE"),
             parent_area_types=configured("FINGERTIPS_PARENT_AREA_TYPES"),
+        ),
+        "alert_webhook": AlertWebhook(
+            url=configured("SAFE_OUTCOMES_ALERT_WEBHOOK_URL"),
+            ui_url=configured("SAFE_OUTCOMES_UI_URL"),
+            timeout_s=configured("SAFE_OUTCOMES_ALERT_TIMEOUT_S"),
         ),
         "ascof_source": AscofResource(releases=configured("ASCOF_RELEASES"), measures=configured("ASCOF_MEASURES")),
     },

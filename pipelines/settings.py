@@ -53,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     "2021-22=https://files.digital.nhs.uk/A4/766F29/meas-from-asc-of-eng-2022-csv-v3.csv,"
     "2024-25=https://assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv",
     "ASCOF_MEASURES": "asc_feel_safe_pct=4A,asc_services_made_safe_pct=4B",
+    # Operations (issue 6): alerts go to this webhook (unset or empty: nothing is sent); runs link to this UI.
+    "SAFE_OUTCOMES_ALERT_WEBHOOK_URL": "",
+    "SAFE_OUTCOMES_UI_URL": "http://127.0.0.1:3000",
+    "SAFE_OUTCOMES_ALERT_TIMEOUT_S": 10.0,
 }
 
 
