@@ -60,3 +60,19 @@ def test_definitions_import_without_deprecation_warnings() -> None:
         timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
+
+
+def test_dg_check_defs_passes_without_deprecation_warnings() -> None:
+    dg_command = Path(sys.executable).parent / "dg"
+    completed = subprocess.run(
+        [str(dg_command), "check", "defs"],
+        cwd=ROOT,
+        env={**os.environ, "VIRTUAL_ENV": str(Path(sys.executable).parent.parent)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-3000:]
+    assert "All definitions loaded successfully." in output
+    assert "DeprecationWarning" not in output
