@@ -100,6 +100,7 @@ def _landing_asset(table: str) -> dg.AssetsDefinition:
                     yield check_result(check_name, run_suite(con, _suite(table, con), where, [years]))
                     return
                 loaded = 0
+                files: dict[str, str] = {}
                 for url, (file, url_years) in fetched.items():
                     facts = FileFacts(
                         url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status
@@ -115,6 +116,7 @@ def _landing_asset(table: str) -> dg.AssetsDefinition:
                             description=message, metadata={"url": url, "sha256": file.sha256}, allow_retries=False
                         ) from error
                     finish_load(con, load_id, "landed", landed.rows_in_file, landed.rows_loaded)
+                    files[load_id] = url.rsplit("/", 1)[-1]
                     loaded += landed.rows_loaded
                     context.log.info(
                         f"{file.path.name} ({read.vintage}): {landed.rows_loaded:,} of {landed.rows_in_file:,} rows "
@@ -137,7 +139,7 @@ def _landing_asset(table: str) -> dg.AssetsDefinition:
                 "preview": sample,
             },
             data_version=combined_version(file.sha256 for file, _ in fetched.values()),
-            check_results=[check_result(check_name, verdict)],
+            check_results=[check_result(check_name, verdict, files)],
         )
 
     return landing
