@@ -158,9 +158,24 @@ def _clean_asset(table: str, upstream: dg.AssetsDefinition) -> dg.AssetsDefiniti
     )
     def clean(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         years = sorted(int(partition) for partition in context.partition_keys)
+        where = f"list_contains(?, {PARTITION_COLUMN})"
         with warehouse.warehouse().connect() as con:
             rows = publish_partitions(con, f"dft_{table}", PARTITION_COLUMN, years)
-        return dg.MaterializeResult(metadata={"dagster/row_count": rows, "period_range": f"{years[0]}-{years[-1]}"})
+            sources = con.execute(
+                f"select l.url, l.sha256 from meta.loads l where l.load_id in "
+                f"(select distinct _load_id from clean.dft_{table} where {where}) order by l.url",
+                [years],
+            ).fetchall()
+            sample = preview(con, f"select * from clean.dft_{table} where {where}", [years])
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": rows,
+                "period_range": f"{years[0]}-{years[-1]}",
+                "source_urls": dg.MetadataValue.json([url for url, _ in sources]),
+                "sha256": dg.MetadataValue.json(dict(sources)),
+                "preview": sample,
+            }
+        )
 
     return clean
 
