@@ -21,7 +21,7 @@ from checks.stats19 import casualties_suite, collisions_suite
 from sources import stats19
 from sources.errors import FormatError, SourceError
 from warehouse.landing import LoadError, land
-from warehouse.loads import FileFacts, finish_load, start_load, unchanged_since_published
+from warehouse.loads import FileFacts, finish_load, record_unchanged, start_load, unchanged_since_published
 from warehouse.publish import publish_partitions
 from warehouse.reference import english_upper_tier_codes
 from warehouse.road_indicators import SOURCE, build_road_indicators
@@ -96,6 +96,11 @@ def _landing_asset(table: str) -> dg.AssetsDefinition:
                         f"{table} {years[0]}-{years[-1]}: the publisher's files are unchanged and already in clean; "
                         "nothing downstream needs rebuilding."
                     )
+                    for url, (file, url_years) in fetched.items():
+                        facts = FileFacts(
+                            url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status
+                        )
+                        record_unchanged(con, SOURCE, table, facts, [str(y) for y in url_years], context.run.run_id)
                     # No materialisation, so downstream steps skip; the check still reports on the landed rows.
                     yield check_result(check_name, run_suite(con, _suite(table, con), where, [years]))
                     return

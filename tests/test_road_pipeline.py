@@ -213,6 +213,11 @@ def test_rerun_replaces_partitions_and_a_304_rebuilds_nothing(
     con = duckdb.connect(str(data_dir / "warehouse" / "outcomes.duckdb"), read_only=True)
     try:
         assert con.execute("select count(*) from clean.dft_casualties").fetchall()[0][0] == 12
+        logged = con.execute(
+            "select fetch_status, status, count(*) from meta.loads where run_id = ? group by all order by all",
+            [third.run_id],
+        ).fetchall()
+        assert logged == [("not_modified", "unchanged", 4)]  # every fetched file has its row
     finally:
         con.close()
 
