@@ -2,9 +2,16 @@
 
 import dagster as dg
 
+from assets.council_returns import clean_council_returns, council_return_indicators, landing_council_returns
 from assets.publish import published_outcomes_asset
 from assets.reference import areas
-from assets.resources import CouncilResource, PublisherClient, Stats19Resource, WarehouseResource
+from assets.resources import (
+    CouncilResource,
+    CouncilReturnsResource,
+    PublisherClient,
+    Stats19Resource,
+    WarehouseResource,
+)
 from assets.road_safety import (
     clean_dft_casualties,
     clean_dft_collisions,
@@ -12,19 +19,28 @@ from assets.road_safety import (
     landing_dft_collisions,
     road_indicators,
 )
-from pipelines.jobs import main_job, nightly_job
+from pipelines.jobs import council_returns_job, main_job, nightly_job
 from pipelines.schedules import nightly_refresh
+from pipelines.sensors import council_returns_drop
 from pipelines.settings import configured
 
 # Each publisher's assets, in flow order (landing -> clean), then the indicator assets that write
 # marts.indicator_values; the published snapshot waits for every indicator asset.
-SOURCE_ASSETS = [landing_dft_collisions, landing_dft_casualties, clean_dft_collisions, clean_dft_casualties]
-INDICATOR_ASSETS = [road_indicators]
+SOURCE_ASSETS = [
+    landing_dft_collisions,
+    landing_dft_casualties,
+    clean_dft_collisions,
+    clean_dft_casualties,
+    landing_council_returns,
+    clean_council_returns,
+]
+INDICATOR_ASSETS = [road_indicators, council_return_indicators]
 
 defs = dg.Definitions(
     assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, published_outcomes_asset(INDICATOR_ASSETS)],
-    jobs=[main_job, nightly_job],
+    jobs=[main_job, nightly_job, council_returns_job],
     schedules=[nightly_refresh],
+    sensors=[council_returns_drop],
     resources={
         "warehouse": WarehouseResource(
             path=configured("SAFE_OUTCOMES_WAREHOUSE"),
@@ -45,6 +61,15 @@ defs = dg.Definitions(
             baseline_last_year=configured("ROAD_BASELINE_LAST_YEAR"),
         ),
         "council": CouncilResource(area_code=configured("SAFE_OUTCOMES_COUNCIL")),
+        "council_returns": CouncilReturnsResource(
+            drop_dir=configured("COUNCIL_RETURNS_DROP_DIR"),
+            pseudonym_key=configured("COUNCIL_RETURNS_PSEUDONYM_KEY"),
+            key_file=configured("COUNCIL_RETURNS_KEY_FILE"),
+            report_dir=configured("COUNCIL_RETURNS_REPORT_DIR"),
+            population_table=configured("COUNCIL_RETURNS_POPULATION_TABLE"),
+            population_0_17=configured("COUNCIL_RETURNS_POPULATION_0_17"),
+            max_bytes=configured("COUNCIL_RETURNS_MAX_BYTES"),
+        ),
     },
     executor=dg.in_process_executor,
 )

@@ -41,6 +41,14 @@ DEFAULTS: dict[str, Any] = {
     "STATS19_SINGLE_YEAR_FILES_FROM": 2021,
     "ROAD_BASELINE_FIRST_YEAR": 2005,
     "ROAD_BASELINE_LAST_YEAR": 2009,
+    # The council's own quarterly returns (CIN census XML, SSDA903 CSV) from its drop folder.
+    "COUNCIL_RETURNS_DROP_DIR": str(PROJECT_ROOT / "sources" / "samples" / "council_returns"),
+    "COUNCIL_RETURNS_PSEUDONYM_KEY": "",
+    "COUNCIL_RETURNS_KEY_FILE": str(DATA_DIR / "keys" / "council_returns_pseudonym.key"),
+    "COUNCIL_RETURNS_REPORT_DIR": str(DATA_DIR / "reports" / "council_returns"),
+    "COUNCIL_RETURNS_POPULATION_TABLE": "clean.ons_population_0_17",
+    "COUNCIL_RETURNS_POPULATION_0_17": 67149.0,
+    "COUNCIL_RETURNS_MAX_BYTES": 256 * 1024**2,
 }
 
 
