@@ -48,14 +48,18 @@ ERRORS = "errors"
 NOTES = "notes"
 
 
-def holds(name: str, description: str) -> Rule:
-    """A rule that a derived true/false column (from the suite's projection) is true; unknown (null) passes."""
-    return Rule("in_set", name, description, {"values": (True,)})
+def holds(name: str, description: str, *shows: str) -> Rule:
+    """A rule that a derived true/false column (from the suite's projection) is true; unknown (null) passes.
+
+    `shows` are the columns behind it: the problem report shows their values and names the first as the field.
+    """
+    return Rule("in_set", name, description, {"values": (True,), "shows": shows})
 
 
 def _suite(table: str, severity: str, select: dict[str, str], rules: tuple[Rule, ...]) -> Suite:
     base = {"quarter": "quarter", "child": _child_column(table), "_source_file": "_source_file"}
-    return Suite(name=f"{table}_{severity}", table=f"landing.{table}", select={**base, **select}, rules=rules)
+    shown = {column: column for rule in rules for column in rule.args.get("shows", ()) if column not in select}
+    return Suite(name=f"{table}_{severity}", table=f"landing.{table}", select={**base, **shown, **select}, rules=rules)
 
 
 def _child_column(table: str) -> str:
@@ -82,7 +86,7 @@ def suites() -> dict[str, dict[str, Suite]]:
                 "cin_children",
                 NOTES,
                 {"gender_recorded": "gender <> '0'"},
-                (holds("gender_recorded", "GenderCurrent is recorded (not 0, 'not recorded or unborn')"),),
+                (holds("gender_recorded", "GenderCurrent is recorded (not 0, 'not recorded or unborn')", "gender"),),
             ),
         },
         "cin_referrals": {
@@ -102,9 +106,21 @@ def suites() -> dict[str, dict[str, Suite]]:
                     child_id,
                     not_null("referral_date"),
                     unique("quarter", "child", "referral_date"),
-                    holds("closed_after_referral", "CINclosureDate is on or after CINreferralDate"),
-                    holds("referred_by_reference_date", "CINreferralDate is not after the quarter end"),
-                    holds("closure_has_reason", "a closed episode has a ReasonForClosure, an open one none"),
+                    holds(
+                        "closed_after_referral",
+                        "CINclosureDate is on or after CINreferralDate",
+                        "closure_date",
+                        "referral_date",
+                    ),
+                    holds(
+                        "referred_by_reference_date", "CINreferralDate is not after the quarter end", "referral_date"
+                    ),
+                    holds(
+                        "closure_has_reason",
+                        "a closed episode has a ReasonForClosure, an open one none",
+                        "reason_for_closure",
+                        "closure_date",
+                    ),
                     in_set("primary_need", PRIMARY_NEED, "DfE's primary need codes N0-N9"),
                     in_set("reason_for_closure", CLOSURE_REASONS, "DfE's closure reasons RC1-RC9"),
                 ),
@@ -113,7 +129,13 @@ def suites() -> dict[str, dict[str, Suite]]:
                 "cin_referrals",
                 NOTES,
                 {"need_stated": "coalesce(primary_need, 'N0') <> 'N0' or referral_nfa"},
-                (holds("need_stated", "PrimaryNeedCode is stated for a referral that went on to assessment"),),
+                (
+                    holds(
+                        "need_stated",
+                        "PrimaryNeedCode is stated for a referral that went on to assessment",
+                        "primary_need",
+                    ),
+                ),
             ),
         },
         "cin_assessments": {
@@ -125,15 +147,32 @@ def suites() -> dict[str, dict[str, Suite]]:
                     "authorised_after_start": "assessment_authorised >= assessment_start",
                 },
                 (
-                    holds("assessed_after_referral", "AssessmentActualStartDate is on or after CINreferralDate"),
-                    holds("authorised_after_start", "AssessmentAuthorisationDate is on or after its start"),
+                    holds(
+                        "assessed_after_referral",
+                        "AssessmentActualStartDate is on or after CINreferralDate",
+                        "assessment_start",
+                        "referral_date",
+                    ),
+                    holds(
+                        "authorised_after_start",
+                        "AssessmentAuthorisationDate is on or after its start",
+                        "assessment_authorised",
+                        "assessment_start",
+                    ),
                 ),
             ),
             NOTES: _suite(
                 "cin_assessments",
                 NOTES,
                 {"authorised_in_time": "assessment_authorised - assessment_start <= 63"},
-                (holds("authorised_in_time", "the assessment was authorised within 63 days (about 45 working days)"),),
+                (
+                    holds(
+                        "authorised_in_time",
+                        "the assessment was authorised within 63 days (about 45 working days)",
+                        "assessment_authorised",
+                        "assessment_start",
+                    ),
+                ),
             ),
         },
         "cin_plans": {
@@ -145,8 +184,18 @@ def suites() -> dict[str, dict[str, Suite]]:
                     "plan_after_referral": "plan_start >= referral_date",
                 },
                 (
-                    holds("plan_ends_after_start", "CINPlanEndDate is on or after CINPlanStartDate"),
-                    holds("plan_after_referral", "CINPlanStartDate is on or after CINreferralDate"),
+                    holds(
+                        "plan_ends_after_start",
+                        "CINPlanEndDate is on or after CINPlanStartDate",
+                        "plan_end",
+                        "plan_start",
+                    ),
+                    holds(
+                        "plan_after_referral",
+                        "CINPlanStartDate is on or after CINreferralDate",
+                        "plan_start",
+                        "referral_date",
+                    ),
                 ),
             ),
         },
@@ -163,8 +212,13 @@ def suites() -> dict[str, dict[str, Suite]]:
                 (
                     not_null("cpp_start"),
                     unique("quarter", "child", "cpp_start"),
-                    holds("plan_ends_after_start", "CPPendDate is on or after CPPstartDate"),
-                    holds("plan_after_referral", "CPPstartDate is on or after CINreferralDate"),
+                    holds("plan_ends_after_start", "CPPendDate is on or after CPPstartDate", "cpp_end", "cpp_start"),
+                    holds(
+                        "plan_after_referral",
+                        "CPPstartDate is on or after CINreferralDate",
+                        "cpp_start",
+                        "referral_date",
+                    ),
                     in_set("initial_category", ABUSE_CATEGORIES, "DfE's categories of abuse"),
                 ),
             ),
@@ -200,10 +254,10 @@ def suites() -> dict[str, dict[str, Suite]]:
                     child_id,
                     not_null("decom"),
                     unique("quarter", "child", "decom"),
-                    holds("ceased_after_start", "DEC (date episode ceased) is on or after DECOM"),
-                    holds("started_by_reference_date", "DECOM is not after the quarter end"),
-                    holds("cease_has_reason", "a ceased episode has a REC, an open one none"),
-                    holds("child_in_header", "the child is in the header table"),
+                    holds("ceased_after_start", "DEC (date episode ceased) is on or after DECOM", "dec", "decom"),
+                    holds("started_by_reference_date", "DECOM is not after the quarter end", "decom"),
+                    holds("cease_has_reason", "a ceased episode has a REC, an open one none", "rec", "dec"),
+                    holds("child_in_header", "the child is in the header table", "child"),
                     in_set("rne", REASON_NEW_EPISODE, "SSDA903 RNE codes"),
                     in_set("ls", LEGAL_STATUS, "SSDA903 legal status codes"),
                     in_set("cin", CATEGORY_OF_NEED, "SSDA903 category of need N1-N8"),
@@ -224,7 +278,7 @@ def suites() -> dict[str, dict[str, Suite]]:
                 (
                     child_id,
                     not_null("mis_start"),
-                    holds("back_after_gone", "MIS_END is on or after MIS_START"),
+                    holds("back_after_gone", "MIS_END is on or after MIS_START", "mis_end", "mis_start"),
                     in_set("missing", MISSING_TYPE, "M (missing) or A (away from placement)"),
                 ),
             ),
@@ -232,7 +286,7 @@ def suites() -> dict[str, dict[str, Suite]]:
                 "s903_missing",
                 NOTES,
                 {"returned": "mis_end is not null"},
-                (holds("returned", "the missing episode has an end date (the child has returned)"),),
+                (holds("returned", "the missing episode has an end date (the child has returned)", "mis_end"),),
             ),
         },
         "s903_placed_adoption": {
@@ -240,7 +294,15 @@ def suites() -> dict[str, dict[str, Suite]]:
                 "s903_placed_adoption",
                 ERRORS,
                 {"child": _in_file("child"), "ceased_after_placed": "date_placed_ceased >= date_placed"},
-                (child_id, holds("ceased_after_placed", "DATE_PLACED_CEASED is on or after DATE_PLACED")),
+                (
+                    child_id,
+                    holds(
+                        "ceased_after_placed",
+                        "DATE_PLACED_CEASED is on or after DATE_PLACED",
+                        "date_placed_ceased",
+                        "date_placed",
+                    ),
+                ),
             ),
         },
         "s903_ad1": {
@@ -248,7 +310,10 @@ def suites() -> dict[str, dict[str, Suite]]:
                 "s903_ad1",
                 ERRORS,
                 {"child": _in_file("child"), "matched_after_decision": "date_match >= date_int"},
-                (child_id, holds("matched_after_decision", "DATE_MATCH is on or after DATE_INT")),
+                (
+                    child_id,
+                    holds("matched_after_decision", "DATE_MATCH is on or after DATE_INT", "date_match", "date_int"),
+                ),
             ),
         },
     }

@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -15,6 +16,8 @@ import duckdb
 from assets.partitions import STATS19_YEARS
 from pipelines.definitions import defs
 from pipelines.settings import current_value
+from sources.council_returns import quarter_folders
+from warehouse.council_returns import partition_key
 
 RANGE_TAGS = {
     "dagster/asset_partition_range_start": STATS19_YEARS[0],
@@ -23,8 +26,28 @@ RANGE_TAGS = {
 
 
 def run_main_job(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    """Materialise every asset for every configured year; failures are reported, not raised."""
-    return defs.resolve_job_def("main_job").execute_in_process(instance=instance, tags=RANGE_TAGS, raise_on_error=False)
+    """Materialise every asset for every configured year, then the council's returns; failures are reported."""
+    result = defs.resolve_job_def("main_job").execute_in_process(
+        instance=instance, tags=RANGE_TAGS, raise_on_error=False
+    )
+    if not result.success:
+        return result
+    return run_council_returns(instance) or result
+
+
+def run_council_returns(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult | None:
+    """The quarters in the council's drop folder (the bundled sample offline), first to last, in one run."""
+    keys = sorted(
+        key
+        for key in (partition_key(as_at) for as_at in quarter_folders(Path(current_value("COUNCIL_RETURNS_DROP_DIR"))))
+        if key is not None
+    )
+    if not keys:
+        return None
+    tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+    return defs.resolve_job_def("council_returns_job").execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False
+    )
 
 
 def council_table(published_path: str, area_code: str, rows: int = 8) -> str:

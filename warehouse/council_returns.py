@@ -184,7 +184,10 @@ def problem_rows(
     relation = f"select _source_row, as_at, {projection} from {suite.table} where list_contains(?, quarter)"
     found = []
     for rule in suite.rules:
-        values = " || ', ' || ".join(f"coalesce(cast(\"{column}\" as varchar), 'blank')" for column in rule.columns)
+        shown = rule.args.get("shows") or rule.columns
+        values = " || ', ' || ".join(
+            f"'{column}=' || coalesce(cast(\"{column}\" as varchar), 'blank')" for column in shown
+        )
         rows = con.execute(
             f"select _source_file, _source_row, child, {values}, as_at from "
             f"(select *, ({rule.failing_sql()}) as _fails from ({relation})) where _fails order by _source_row",
@@ -196,7 +199,7 @@ def problem_rows(
                     "severity": severity,
                     "file": file,
                     "line": line,
-                    "field": rule.column,
+                    "field": shown[0],
                     "child": pseudonym(key, child),
                     "problem": rule.description,
                     "value": value,
