@@ -159,7 +159,7 @@ def landing_council_returns(
         ):
             context.log.info("every extract file is unchanged and already in clean; nothing downstream rebuilds")
             return
-        parsed = _parse_all(con, context, files, facts, council_returns.max_bytes, report_dir, key)
+        parsed = _parse_all(con, context.run.run_id, files, facts, council_returns.max_bytes, report_dir)
         landed = _land_all(con, parsed)
         verdicts, notes, report_rows = _check_all(con, quarters, key)
         reports = {}
@@ -199,12 +199,11 @@ def landing_council_returns(
 
 def _parse_all(
     con: duckdb.DuckDBPyConnection,
-    context: dg.AssetExecutionContext,
+    run_id: str,
     files: dict[str, list[Path]],
     facts: dict[Path, FileFacts],
     max_bytes: int,
     report_dir: Path,
-    key: bytes,
 ) -> list[Parsed]:
     """Read every file of every quarter, each logged in meta.loads; a file that cannot be read stops the run.
 
@@ -215,7 +214,7 @@ def _parse_all(
     for quarter, paths in files.items():
         part = Parsed(quarter)
         for path in paths:
-            load_id = start_load(con, SOURCE, path.name, facts[path], [quarter], context.run_id)
+            load_id = start_load(con, SOURCE, path.name, facts[path], [quarter], run_id)
             try:
                 for table, (frame, problems) in _read(path, max_bytes).items():
                     part.add(table, frame, path.name, load_id)

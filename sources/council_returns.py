@@ -146,7 +146,7 @@ def read_cin_census(path: Path, max_bytes: int, schema_path: Path = SCHEMA) -> C
     except ParseError as error:
         line, column = error.position
         raise FormatError(
-            name, f"not well-formed XML ({error.msg.split(':')[0]}, column {column})", line=line
+            name, f"not well-formed XML ({str(error).split(':')[0]}, column {column})", line=line
         ) from None
     lines = {id(element): line for element, line in zip(root.iter(), recorder.lines, strict=True)}
     schema = xmlschema.XMLSchema(str(schema_path), allow="local", defuse="always")
@@ -341,8 +341,7 @@ def read_s903(path: Path, max_bytes: int) -> S903Table:
             record[column.lower()] = parsed
         record["_source_row"] = row_number
         rows.append(record)
-    if not rows:
-        raise FormatError(name, "the file has a header but no data rows")
+    # A table with a header and no rows is a real answer (no child went missing this quarter).
     frame = _frame(rows, [column.lower() for column in expected], [column.lower() for column in date_columns])
     return S903Table(table, frame, problems)
 

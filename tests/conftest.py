@@ -7,7 +7,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.resources import CouncilResource, PublisherClient, Stats19Resource, WarehouseResource
+from assets.resources import (
+    CouncilResource,
+    CouncilReturnsResource,
+    PublisherClient,
+    Stats19Resource,
+    WarehouseResource,
+)
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "real-data"
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
@@ -27,6 +33,12 @@ def make_resources(data_dir: Path, mode: str = "sample", stats19_base_url: str |
         ),
         "stats19_source": stats19,
         "council": CouncilResource(),
+        "council_returns": CouncilReturnsResource(
+            drop_dir=str(data_dir / "drop"),
+            pseudonym_key="test-only-key",
+            key_file=str(data_dir / "keys" / "pseudonym.key"),
+            report_dir=str(data_dir / "reports"),
+        ),
     }
 
 
