@@ -8,7 +8,7 @@ suite's projection, so Great Expectations and the DuckDB SQL engine test the sam
 
 from __future__ import annotations
 
-from checks.rules import Rule, Suite, in_set, not_null, unique
+from checks.rules import Rule, Suite, in_set, not_null
 
 PRIMARY_NEED = tuple(f"N{number}" for number in range(10))
 CLOSURE_REASONS = tuple(f"RC{number}" for number in range(1, 10))
@@ -56,6 +56,11 @@ def holds(name: str, description: str, *shows: str) -> Rule:
     return Rule("in_set", name, description, {"values": (True,), "shows": shows})
 
 
+def once(what: str, *columns: str) -> Rule:
+    """Each `columns` value appears once in a quarter's extract (a child, or a child's episode)."""
+    return Rule("unique", columns[0], f"{what} appears only once in the extract", {"columns": ("quarter", *columns)})
+
+
 def _suite(table: str, severity: str, select: dict[str, str], rules: tuple[Rule, ...]) -> Suite:
     base = {"quarter": "quarter", "child": _child_column(table), "_source_file": "_source_file"}
     shown = {column: column for rule in rules for column in rule.args.get("shows", ()) if column not in select}
@@ -73,14 +78,14 @@ def _in_file(expression: str) -> str:
 
 def suites() -> dict[str, dict[str, Suite]]:
     """`{table: {"errors": Suite, "notes": Suite}}` for every landing table of the council's returns."""
-    child_id = not_null("child")
+    child_id = Rule("not_null", "child", "the child id (LAchildID or CHILD) is present")
     return {
         "cin_children": {
             ERRORS: _suite(
                 "cin_children",
                 ERRORS,
                 {"child": _in_file("la_child_id")},
-                (child_id, unique("quarter", "child")),
+                (child_id, once("the child (LAchildID)", "child")),
             ),
             NOTES: _suite(
                 "cin_children",
@@ -105,7 +110,7 @@ def suites() -> dict[str, dict[str, Suite]]:
                 (
                     child_id,
                     not_null("referral_date"),
-                    unique("quarter", "child", "referral_date"),
+                    once("the referral (LAchildID, CINreferralDate)", "child", "referral_date"),
                     holds(
                         "closed_after_referral",
                         "CINclosureDate is on or after CINreferralDate",
@@ -211,7 +216,7 @@ def suites() -> dict[str, dict[str, Suite]]:
                 },
                 (
                     not_null("cpp_start"),
-                    unique("quarter", "child", "cpp_start"),
+                    once("the plan (LAchildID, CPPstartDate)", "child", "cpp_start"),
                     holds("plan_ends_after_start", "CPPendDate is on or after CPPstartDate", "cpp_end", "cpp_start"),
                     holds(
                         "plan_after_referral",
@@ -228,7 +233,12 @@ def suites() -> dict[str, dict[str, Suite]]:
                 "s903_header",
                 ERRORS,
                 {"child": _in_file("child"), "sex": "sex", "dob": "dob"},
-                (child_id, unique("quarter", "child"), not_null("dob"), in_set("sex", SEX, "SSDA903 sex codes 1, 2")),
+                (
+                    child_id,
+                    once("the child (CHILD)", "child"),
+                    not_null("dob"),
+                    in_set("sex", SEX, "SSDA903 sex codes 1, 2"),
+                ),
             ),
         },
         "s903_episodes": {
@@ -253,7 +263,7 @@ def suites() -> dict[str, dict[str, Suite]]:
                 (
                     child_id,
                     not_null("decom"),
-                    unique("quarter", "child", "decom"),
+                    once("the episode (CHILD, DECOM)", "child", "decom"),
                     holds("ceased_after_start", "DEC (date episode ceased) is on or after DECOM", "dec", "decom"),
                     holds("started_by_reference_date", "DECOM is not after the quarter end", "decom"),
                     holds("cease_has_reason", "a ceased episode has a REC, an open one none", "rec", "dec"),

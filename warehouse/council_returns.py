@@ -184,7 +184,7 @@ def problem_rows(
     relation = f"select _source_row, as_at, {projection} from {suite.table} where list_contains(?, quarter)"
     found = []
     for rule in suite.rules:
-        shown = rule.args.get("shows") or rule.columns
+        shown = rule.args.get("shows") or [column for column in rule.columns if column != "quarter"]
         values = " || ', ' || ".join(
             f"'{column}=' || coalesce(cast(\"{column}\" as varchar), 'blank')" for column in shown
         )
