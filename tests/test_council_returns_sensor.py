@@ -45,11 +45,7 @@ def test_sensor_runs_each_new_or_changed_quarter_once(tmp_path: Path) -> None:
     touched = _evaluate(drop, again.cursor)
     assert touched.run_requests == []
 
-    episodes.write_text(
-        episodes.read_text().replace("E4A", "E13", 1)
-        if "E4A" in episodes.read_text()
-        else episodes.read_text() + "\r\n"
-    )
+    episodes.write_bytes(episodes.read_bytes() + b"C9,01/01/2025,S,C2,N1,U1,PR1,,,,DT1,DT2,SC1\r\n")  # re-exported
     changed = _evaluate(drop, touched.cursor)
     assert [request.partition_key for request in changed.run_requests] == ["2025-01-01"]
     assert changed.run_requests[0].run_key != first.run_requests[1].run_key
