@@ -99,6 +99,46 @@ def council_table(published_path: str, area_code: str, rows: int = 8) -> str:
     return "\n".join(lines)
 
 
+CSC_LABELS = {
+    "csc_cin_rate": "Children in need per 10,000",
+    "csc_cpp_rate": "On a child protection plan per 10,000",
+    "csc_cla_rate": "Looked after per 10,000",
+    "csc_rereferral_pct": "Re-referrals within 12 months %",
+    "csc_cpp_repeat_pct": "Second or subsequent plans %",
+    "csc_cla_adopted_pct": "Ceasing care who were adopted %",
+}
+
+
+def council_returns_table(published_path: str, area_code: str, quarters: int = 4) -> str:
+    """The council's quarterly children's social care figures from its own returns, latest quarter ends."""
+    con = duckdb.connect(published_path, read_only=True)
+    try:
+        frame = con.execute(
+            "select indicator_id, period_end, value, value_status from marts.indicator_values "
+            "where source = 'council_returns' and area_code = ? and period_end in (select distinct period_end "
+            "from marts.indicator_values where source = 'council_returns' order by period_end desc limit ?)",
+            [area_code, quarters],
+        ).df()
+    finally:
+        con.close()
+    if frame.empty:
+        return "No quarterly returns from the council yet (COUNCIL_RETURNS_DROP_DIR)."
+    ends = sorted(frame["period_end"].unique())
+    lines = [
+        "Children's social care from the council's own returns (as at each quarter end; % over the 12 months to it)",
+        f"{'':<40}" + "".join(f"{pd_date:%d %b %Y}".rjust(14) for pd_date in ends),
+    ]
+    for indicator, label in CSC_LABELS.items():
+        cells = []
+        for end in ends:
+            row = frame[(frame["indicator_id"] == indicator) & (frame["period_end"] == end)]
+            status = row["value_status"].iloc[0] if not row.empty else "not_available"
+            cells.append(_number(row["value"].iloc[0], 1) if status == "ok" else {"suppressed": "c"}.get(status, "-"))
+        lines.append(f"{label:<40}" + "".join(cell.rjust(14) for cell in cells))
+    lines.append("c: 1 to 5 children, suppressed as DfE does.")
+    return "\n".join(lines)
+
+
 def _number(value: float | None, places: int) -> str:
     return "-" if value is None or value != value else f"{value:,.{places}f}"
 
@@ -138,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warehouse:          {current_value('SAFE_OUTCOMES_WAREHOUSE')}")
     print(f"published snapshot: {published}\n")
     print(council_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
+    print()
+    print(council_returns_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
     return 0
 
 
