@@ -88,10 +88,12 @@ def _verdict(check_name: str, results: list[SuiteResult], parse_problems: int, b
     """One check over every table's suite; parse problems (unreadable values) count as failures too."""
     failures = [failure for result in results for failure in result.failures]
     passed = not failures and parse_problems == 0
-    merged = SuiteResult("council_returns", results[0].engine if results else "none", sum(r.rows for r in results), [])
-    base = check_result(check_name, SuiteResult(merged.suite, merged.engine, merged.rows, failures))
+    rows = sum(result.rows for result in results)
+    engine = results[0].engine if results else "none"
+    # The spine's check_result formats the failing rules and their first file lines for the UI.
+    base = check_result(check_name, SuiteResult("council_returns", engine, rows, failures))
     summary = "; ".join(result.summary() for result in results if not result.passed) or (
-        f"{len(results)} suites passed on {merged.rows:,} rows"
+        f"{len(results)} suites passed on {rows:,} rows"
     )
     if parse_problems:
         summary = f"{parse_problems} values could not be read (see the problem report); " + summary

@@ -16,8 +16,9 @@ import pytest
 from assets.council_returns import clean_council_returns, council_return_indicators, landing_council_returns
 from assets.publish import published_outcomes_asset
 from assets.reference import areas
-from sources.council_returns_sample import Child, Referral, cin_census, s903_tables, write
-from tests.conftest import make_resources
+from assets.resources import CouncilReturnsResource
+from sources.council_returns_sample import Child, Referral, cin_census, generate, s903_tables, write
+from tests.conftest import SAMPLES, make_resources
 from warehouse.council_returns import pseudonym
 
 Q4 = "2025-01-01"  # Dagster's key for January-March 2025: the extract as at 31 March 2025
@@ -270,3 +271,20 @@ def test_a_later_quarter_rolls_the_year_forward(built: tuple[Path, dg.ExecuteInP
     assert june.loc["csc_cin_rate", "value"] == 5.3
     march = values[values["period_end"] == pd.Timestamp(2025, 3, 31)]
     assert len(march) == len(ANNUAL), "the March rows stay as they were"
+
+
+def test_bundled_sample_is_the_generators_output_and_passes_its_checks(tmp_path: Path) -> None:
+    bundled = SAMPLES / "council_returns"
+    regenerated = generate(tmp_path / "drop", [date(2024, 12, 31), date(2025, 3, 31)], children=200)
+    for folder in regenerated:
+        for path in folder.iterdir():
+            assert path.read_bytes() == (bundled / folder.name / path.name).read_bytes(), path.name
+    resources = make_resources(tmp_path / "data")
+    resources["council_returns"] = CouncilReturnsResource(
+        drop_dir=str(bundled), key_file=str(tmp_path / "key"), report_dir=str(tmp_path / "reports")
+    )
+    result = run_quarter(resources, Q4)
+    assert result.success
+    checks = {evaluation.check_name: evaluation.passed for evaluation in result.get_asset_check_evaluations()}
+    assert checks == {"council_returns_rules": True, "council_returns_notes": False}, "notes warn, errors none"
+    assert len(_values(tmp_path / "data" / "warehouse" / "outcomes.duckdb")) == len(ANNUAL)
