@@ -220,7 +220,7 @@ def test_no_child_level_data_leaves_landing(built: tuple[Path, dg.ExecuteInProce
     assert not columns & {"child", "la_child_id"}
 
 
-def test_problem_report_names_children_by_pseudonym_only(built: tuple[Path, dg.ExecuteInProcessResult]) -> None:
+def test_problem_report_is_written_when_there_is_nothing_to_fix(built: tuple[Path, dg.ExecuteInProcessResult]) -> None:
     data_dir, _ = built
     report = pd.read_csv(data_dir / "reports" / "2025-03-31-problems.csv", dtype=str)
     # The fixture breaks no rule and raises no note; the report is still written, with its header, so the

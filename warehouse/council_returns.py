@@ -185,8 +185,14 @@ def problem_rows(
     found = []
     for rule in suite.rules:
         shown = rule.args.get("shows") or [column for column in rule.columns if column != "quarter"]
-        values = " || ', ' || ".join(
-            f"'{column}=' || coalesce(cast(\"{column}\" as varchar), 'blank')" for column in shown
+        # The council's child id never goes into the report: the `child` column carries its pseudonym.
+        values = (
+            " || ', ' || ".join(
+                f"'{column}=' || coalesce(cast(\"{column}\" as varchar), 'blank')"
+                for column in shown
+                if column != "child"
+            )
+            or "null"
         )
         rows = con.execute(
             f"select _source_file, _source_row, child, {values}, as_at from "
