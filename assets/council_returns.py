@@ -20,7 +20,7 @@ from assets.common import check_result, combined_version, preview
 from assets.reference import areas
 from assets.resources import WAREHOUSE_POOL, CouncilResource, CouncilReturnsResource, WarehouseResource
 from checks.council_returns import ERRORS, suites
-from checks.runner import SuiteResult, run_suite
+from checks.runner import RuleResult, SuiteResult, run_suite
 from sources import council_returns as returns
 from sources.errors import FormatError
 from warehouse.council_returns import (
@@ -30,6 +30,7 @@ from warehouse.council_returns import (
     partition_key,
     population_0_17,
     problem_rows,
+    pseudonym,
     publish_quarters,
     quarter_end,
     write_problem_report,
@@ -84,9 +85,25 @@ def _read(path: Path, max_bytes: int) -> dict[str, tuple[pd.DataFrame, list[retu
     return {S903_LANDING[table.name]: (table.frame, table.problems)}
 
 
-def _verdict(check_name: str, results: list[SuiteResult], parse_problems: int, blocking: bool) -> dg.AssetCheckResult:
-    """One check over every table's suite; parse problems (unreadable values) count as failures too."""
-    failures = [failure for result in results for failure in result.failures]
+def _verdict(
+    check_name: str, results: list[SuiteResult], parse_problems: int, blocking: bool, key: bytes
+) -> dg.AssetCheckResult:
+    """One check over every table's suite; parse problems (unreadable values) count as failures too.
+
+    The failing examples go into Dagster's event log, outside the warehouse: their child ids are pseudonymised.
+    """
+    failures = [
+        RuleResult(
+            failure.rule,
+            failure.failing_count,
+            [
+                {**example, "child": pseudonym(key, example["child"])} if "child" in example else example
+                for example in failure.examples
+            ],
+        )
+        for result in results
+        for failure in result.failures
+    ]
     passed = not failures and parse_problems == 0
     rows = sum(result.rows for result in results)
     engine = results[0].engine if results else "none"
@@ -193,8 +210,8 @@ def landing_council_returns(
         },
         data_version=combined_version(fact.sha256 for fact in facts.values()),
         check_results=[
-            _verdict(RULES_CHECK, verdicts, parse_problems, blocking=True),
-            _verdict(NOTES_CHECK, notes, 0, blocking=False),
+            _verdict(RULES_CHECK, verdicts, parse_problems, blocking=True, key=key),
+            _verdict(NOTES_CHECK, notes, 0, blocking=False, key=key),
         ],
     )
 

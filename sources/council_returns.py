@@ -30,6 +30,8 @@ SCHEMA = Path(__file__).resolve().parent / "schemas" / "CIN_schema_2024.xsd"
 # two-digit years (tried first: '%d/%m/%Y' would read '01/02/24' as the year 24).
 DATE_FORMATS = ("%d/%m/%y", "%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S")
 
+# Elements whose value identifies a child: schema errors about them never quote the value.
+IDENTIFIERS = {"LAchildID", "UPN", "FormerUPN"}
 # SSDA903 tables by their header (sources.md 4.5); the dates of each are parsed, the rest kept as text.
 S903_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "header": (("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"), ("DOB", "MC_DOB")),
@@ -155,9 +157,12 @@ def read_cin_census(path: Path, max_bytes: int, schema_path: Path = SCHEMA) -> C
         first = errors[0]
         element = getattr(first, "elem", None)
         line = lines.get(id(element)) if element is not None else None
+        reason = first.reason or first.message
+        if str(first.path).rsplit("/", 1)[-1] in IDENTIFIERS:
+            reason = "the identifier is not valid (its value is left out: it would identify a child)"
         raise FormatError(
             name,
-            f"fails DfE's CIN census schema at {first.path}: {first.reason or first.message}"
+            f"fails DfE's CIN census schema at {first.path}: {reason}"
             + (f" ({len(errors) - 1} more schema errors)" if len(errors) > 1 else ""),
             line=line,
         )
