@@ -26,6 +26,7 @@ from sources.errors import FormatError
 from warehouse.council_returns import (
     SOURCE,
     build_quarter_indicators,
+    dfe_la_code,
     parse_problem_rows,
     partition_key,
     population_0_17,
@@ -76,11 +77,14 @@ def _file_facts(path: Path) -> FileFacts:
     )
 
 
-def _read(path: Path, max_bytes: int) -> dict[str, tuple[pd.DataFrame, list[returns.RowProblem]]]:
+def _read(path: Path, max_bytes: int, lea: str | None) -> dict[str, tuple[pd.DataFrame, list[returns.RowProblem]]]:
     if path.suffix.lower() == ".xml":
         extract = returns.read_cin_census(path, max_bytes)
-        tables = {name: (frame, []) for name, frame in extract.tables().items()}
-        return tables
+        if lea and extract.lea and extract.lea != lea:
+            raise FormatError(
+                path.name, f"the return is for local authority {extract.lea}, but the council configured is {lea}"
+            )
+        return {name: (frame, []) for name, frame in extract.tables().items()}
     table = returns.read_s903(path, max_bytes)
     return {S903_LANDING[table.name]: (table.frame, table.problems)}
 
@@ -129,6 +133,7 @@ def _verdict(
     partitions_def=council_quarters,
     backfill_policy=SINGLE_RUN,
     pool=WAREHOUSE_POOL,
+    deps=[areas],
     kinds={"duckdb", "xml", "csv"},
     output_required=False,
     check_specs=[
@@ -155,6 +160,7 @@ def _verdict(
 def landing_council_returns(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
+    council: CouncilResource,
     council_returns: CouncilReturnsResource,
 ) -> Iterator[dg.MaterializeResult]:
     quarters = sorted(context.partition_keys)
@@ -178,7 +184,8 @@ def landing_council_returns(
         ):
             context.log.info("every extract file is unchanged and already in clean; nothing downstream rebuilds")
             return
-        parsed = _parse_all(con, context.run.run_id, files, facts, council_returns.max_bytes, report_dir)
+        lea = dfe_la_code(con, council.area_code)
+        parsed = _parse_all(con, context.run.run_id, files, facts, council_returns.max_bytes, report_dir, lea)
         landed = _land_all(con, parsed)
         verdicts, notes, report_rows = _check_all(con, quarters, key)
         reports = {}
@@ -223,6 +230,7 @@ def _parse_all(
     facts: dict[Path, FileFacts],
     max_bytes: int,
     report_dir: Path,
+    lea: str | None,
 ) -> list[Parsed]:
     """Read every file of every quarter, each logged in meta.loads; a file that cannot be read stops the run.
 
@@ -235,7 +243,7 @@ def _parse_all(
         for path in paths:
             load_id = start_load(con, SOURCE, path.name, facts[path], [quarter], run_id)
             try:
-                for table, (frame, problems) in _read(path, max_bytes).items():
+                for table, (frame, problems) in _read(path, max_bytes, lea).items():
                     part.add(table, frame, path.name, load_id)
                     part.problems.extend(problems)
             except FormatError as error:

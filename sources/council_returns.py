@@ -94,6 +94,7 @@ class CinExtract:
     assessments: pd.DataFrame
     plans: pd.DataFrame
     cpps: pd.DataFrame
+    lea: str | None = None
     problems: list[RowProblem] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -166,7 +167,9 @@ def read_cin_census(path: Path, max_bytes: int, schema_path: Path = SCHEMA) -> C
             + (f" ({len(errors) - 1} more schema errors)" if len(errors) > 1 else ""),
             line=line,
         )
-    return _cin_tables(name, root, lines)
+    extract = _cin_tables(name, root, lines)
+    extract.lea = root.findtext("Header/Source/LEA")
+    return extract
 
 
 def _text(parent: Element, tag: str) -> str | None:

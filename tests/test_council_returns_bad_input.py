@@ -94,6 +94,12 @@ def blank_child_id(folder: Path) -> tuple[str, int | None, str | None, str]:
     return "ssda903_header.csv", 2, "child", "the child id (LAchildID or CHILD) is present"
 
 
+def another_councils_return(folder: Path) -> tuple[str, int | None, str | None, str]:
+    path = folder / "cin_census.xml"
+    path.write_text(path.read_text().replace("<LEA>838</LEA>", "<LEA>835</LEA>"))
+    return "cin_census.xml", None, None, "for local authority 835, but the council configured is 838"
+
+
 CASES: dict[str, Callable[[Path], tuple[str, int | None, str | None, str]]] = {
     "malformed_xml": malformed_xml,
     "external_entity": external_entity,
@@ -102,6 +108,7 @@ CASES: dict[str, Callable[[Path], tuple[str, int | None, str | None, str]]] = {
     "dates_in_wrong_order": dates_in_wrong_order,
     "duplicated_episode": duplicated_episode,
     "blank_child_id": blank_child_id,
+    "another_councils_return": another_councils_return,
 }
 
 

@@ -51,6 +51,12 @@ def partition_key(as_at: date) -> str | None:
     return date(following.year - (month < 1), month % 12 or 12, 1).isoformat()
 
 
+def dfe_la_code(con: duckdb.DuckDBPyConnection, area_code: str) -> str | None:
+    """The council's DfE 3-digit LA code (the LEA its returns carry), from `marts.areas`."""
+    rows = con.execute("select dfe_la_code from marts.areas where area_code = ?", [area_code]).fetchall()
+    return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
 def pseudonym(key: bytes, child_id: str | None) -> str | None:
     """A child's stable pseudonym: HMAC-SHA256 of the council's child id under the secret key, 20 hex digits."""
     if child_id is None or not str(child_id).strip():
