@@ -288,3 +288,36 @@ def test_bundled_sample_is_the_generators_output_and_passes_its_checks(tmp_path:
     checks = {evaluation.check_name: evaluation.passed for evaluation in result.get_asset_check_evaluations()}
     assert checks == {"council_returns_rules": True, "council_returns_notes": False}, "notes warn, errors none"
     assert len(_values(tmp_path / "data" / "warehouse" / "outcomes.duckdb")) == len(ANNUAL)
+    unchanged = run_quarter(resources, Q4)
+    assert {evaluation.check_name: evaluation.passed for evaluation in unchanged.get_asset_check_evaluations()} == {
+        "council_returns_rules": True,
+        "council_returns_notes": False,
+    }, "an unchanged quarter still reports the notes of its last report"
+
+
+def test_unchanged_files_rebuild_nothing_and_a_removed_file_is_a_change(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    resources = make_resources(data_dir)
+    folder = write_quarter(data_dir / "drop", fixture_children(), date(2025, 3, 31))
+    assert run_quarter(resources, Q4).success
+    clean_key = dg.AssetKey(["clean", "council_returns"])
+
+    again = run_quarter(resources, Q4)
+    assert again.success
+    assert clean_key not in {event.asset_key for event in again.get_asset_materialization_events()}
+    assert {evaluation.check_name: evaluation.passed for evaluation in again.get_asset_check_evaluations()} == {
+        "council_returns_rules": True,
+        "council_returns_notes": True,
+    }
+
+    (folder / "ssda903_missing.csv").unlink()
+    removed = run_quarter(resources, Q4)
+    assert clean_key in {event.asset_key for event in removed.get_asset_materialization_events()}
+    con = duckdb.connect(str(data_dir / "warehouse" / "outcomes.duckdb"), read_only=True)
+    try:
+        last_run = con.execute(
+            "select list(dataset order by dataset) from meta.loads where run_id = ?", [removed.run_id]
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert last_run == ["cin_census.xml", "ssda903_episodes.csv", "ssda903_header.csv", "ssda903_placed_adoption.csv"]

@@ -57,6 +57,16 @@ def dfe_la_code(con: duckdb.DuckDBPyConnection, area_code: str) -> str | None:
     return str(rows[0][0]) if rows and rows[0][0] is not None else None
 
 
+def last_run_files(con: duckdb.DuckDBPyConnection, quarter: str) -> set[str]:
+    """The file names the quarter's latest run loaded: a file taken out of the folder since makes a change."""
+    rows = con.execute(
+        "select dataset from meta.loads where source = ? and partitions = ? and run_id = "
+        "(select arg_max(run_id, started_at) from meta.loads where source = ? and partitions = ?)",
+        [SOURCE, quarter, SOURCE, quarter],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
 def pseudonym(key: bytes, child_id: str | None) -> str | None:
     """A child's stable pseudonym: HMAC-SHA256 of the council's child id under the secret key, 20 hex digits."""
     if child_id is None or not str(child_id).strip():
