@@ -163,7 +163,7 @@ def landing_council_returns(
     warehouse: WarehouseResource,
     council: CouncilResource,
     council_returns: CouncilReturnsResource,
-) -> Iterator[dg.MaterializeResult]:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     quarters = sorted(context.partition_keys)
     drop = Path(council_returns.drop_dir)
     folders = {partition_key(as_at): folder for as_at, folder in returns.quarter_folders(drop).items()}
@@ -179,7 +179,8 @@ def landing_council_returns(
     report_dir = Path(council_returns.report_dir)
     with warehouse.warehouse().connect() as con:
         if all(
-            {path.name for path in paths} == last_run_files(con, quarter)
+            paths
+            and {path.name for path in paths} == last_run_files(con, quarter)
             and all(unchanged_since_published(con, SOURCE, path.name, facts[path].sha256, [quarter]) for path in paths)
             for quarter, paths in files.items()
         ):
@@ -280,7 +281,7 @@ def _parse_all(
             finish_load(con, load_id, "parsed", message=f"{len(part.problems)} unreadable values so far")
         for table in ("cin_referrals", "s903_header", "s903_episodes"):
             if table not in part.frames and not any(p is part for p, _ in unreadable):
-                unreadable.append((part, FormatError(str(files[quarter][0].parent), f"no file with the {table} table")))
+                unreadable.append((part, FormatError(f"{part.as_at.isoformat()}/", f"no file with the {table} table")))
         parsed.append(part)
     if unreadable:
         for part in {id(part): part for part, _ in unreadable}.values():

@@ -100,6 +100,11 @@ def another_councils_return(folder: Path) -> tuple[str, int | None, str | None, 
     return "cin_census.xml", None, None, "for local authority 835, but the council configured is 838"
 
 
+def episodes_file_left_out(folder: Path) -> tuple[str, int | None, str | None, str]:
+    (folder / "ssda903_episodes.csv").unlink()
+    return f"{AS_AT}/", None, None, "no file with the s903_episodes table"
+
+
 CASES: dict[str, Callable[[Path], tuple[str, int | None, str | None, str]]] = {
     "malformed_xml": malformed_xml,
     "external_entity": external_entity,
@@ -109,6 +114,7 @@ CASES: dict[str, Callable[[Path], tuple[str, int | None, str | None, str]]] = {
     "duplicated_episode": duplicated_episode,
     "blank_child_id": blank_child_id,
     "another_councils_return": another_councils_return,
+    "episodes_file_left_out": episodes_file_left_out,
 }
 
 
