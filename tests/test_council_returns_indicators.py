@@ -275,7 +275,7 @@ def test_a_later_quarter_rolls_the_year_forward(built: tuple[Path, dg.ExecuteInP
 
 def test_bundled_sample_is_the_generators_output_and_passes_its_checks(tmp_path: Path) -> None:
     bundled = SAMPLES / "council_returns"
-    regenerated = generate(tmp_path / "drop", [date(2024, 12, 31), date(2025, 3, 31)], children=200)
+    regenerated = generate(tmp_path / "drop", [date(2024, 12, 31), date(2025, 3, 31)], children=150)
     for folder in regenerated:
         for path in folder.iterdir():
             assert path.read_bytes() == (bundled / folder.name / path.name).read_bytes(), path.name
