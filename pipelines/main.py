@@ -99,13 +99,14 @@ def council_table(published_path: str, area_code: str, rows: int = 8) -> str:
     return "\n".join(lines)
 
 
+# Label and the decimal places DfE publishes each with.
 CSC_LABELS = {
-    "csc_cin_rate": "Children in need per 10,000",
-    "csc_cpp_rate": "On a child protection plan per 10,000",
-    "csc_cla_rate": "Looked after per 10,000",
-    "csc_rereferral_pct": "Re-referrals within 12 months %",
-    "csc_cpp_repeat_pct": "Second or subsequent plans %",
-    "csc_cla_adopted_pct": "Ceasing care who were adopted %",
+    "csc_cin_rate": ("Children in need per 10,000", 1),
+    "csc_cpp_rate": ("On a child protection plan per 10,000", 1),
+    "csc_cla_rate": ("Looked after per 10,000", 0),
+    "csc_rereferral_pct": ("Re-referrals within 12 months %", 1),
+    "csc_cpp_repeat_pct": ("Second or subsequent plans %", 1),
+    "csc_cla_adopted_pct": ("Ceasing care who were adopted %", 0),
 }
 
 
@@ -128,12 +129,14 @@ def council_returns_table(published_path: str, area_code: str, quarters: int = 4
         "Children's social care from the council's own returns (as at each quarter end; % over the 12 months to it)",
         f"{'':<40}" + "".join(f"{pd_date:%d %b %Y}".rjust(14) for pd_date in ends),
     ]
-    for indicator, label in CSC_LABELS.items():
+    for indicator, (label, places) in CSC_LABELS.items():
         cells = []
         for end in ends:
             row = frame[(frame["indicator_id"] == indicator) & (frame["period_end"] == end)]
             status = row["value_status"].iloc[0] if not row.empty else "not_available"
-            cells.append(_number(row["value"].iloc[0], 1) if status == "ok" else {"suppressed": "c"}.get(status, "-"))
+            cells.append(
+                _number(row["value"].iloc[0], places) if status == "ok" else {"suppressed": "c"}.get(status, "-")
+            )
         lines.append(f"{label:<40}" + "".join(cell.rjust(14) for cell in cells))
     lines.append("c: 1 to 5 children, suppressed as DfE does.")
     return "\n".join(lines)
