@@ -64,6 +64,7 @@ class Parsed:
         self.load_ids: dict[str, str] = {}
 
     def add(self, table: str, frame: pd.DataFrame, file: str, load_id: str) -> None:
+        """Keep a parsed table with its quarter, quarter end and file; one file per table per quarter."""
         if table in self.frames:
             raise FormatError(file, f"a second file with the {table} table for the same quarter end")
         self.frames[table] = frame.assign(quarter=self.quarter, as_at=pd.Timestamp(self.as_at), _source_file=file)
@@ -164,6 +165,7 @@ def landing_council_returns(
     council: CouncilResource,
     council_returns: CouncilReturnsResource,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Land the run's quarters from the drop folder, check them, and write the problem reports."""
     quarters = sorted(context.partition_keys)
     drop = Path(council_returns.drop_dir)
     folders = {partition_key(as_at): folder for as_at, folder in returns.quarter_folders(drop).items()}
@@ -359,6 +361,7 @@ def _check_all(
 def clean_council_returns(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, council_returns: CouncilReturnsResource
 ) -> dg.MaterializeResult:
+    """Publish the checked quarters to clean.child_* with pseudonymised child ids."""
     quarters = sorted(context.partition_keys)
     with warehouse.warehouse().connect() as con:
         counts = publish_quarters(con, quarters, council_returns.key())
@@ -390,6 +393,7 @@ def council_return_indicators(
     council: CouncilResource,
     council_returns: CouncilReturnsResource,
 ) -> dg.MaterializeResult:
+    """Build each quarter end's indicator rows over the council's 0-17 population."""
     quarters = sorted(context.partition_keys)
     denominators = {}
     rows = 0

@@ -99,6 +99,7 @@ class CinExtract:
     problems: list[RowProblem] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """The frames by the landing table each goes to."""
         return {
             "cin_children": self.children,
             "cin_referrals": self.referrals,
@@ -126,6 +127,7 @@ class _LineRecorder(TreeBuilder):
         self.parser: DefusedXMLParser | None = None
 
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        """Note the parser's current line, then build the element as usual."""
         assert self.parser is not None
         self.lines.append(self.parser.parser.CurrentLineNumber)
         return super().start(tag, attrs)
@@ -394,6 +396,7 @@ def extract_files(folder: Path) -> list[Path]:
 
 
 def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in chunks: what meta.loads records and the sensor compares."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):

@@ -28,6 +28,8 @@ PLACEMENTS = ("U1", "U3", "U4", "U6", "R1", "K2", "S1")
 
 @dataclass
 class Referral:
+    """One CIN episode of a made-up child, with its assessments, CIN plans and child protection plans."""
+
     referral: date
     closure: date | None
     reason: str | None
@@ -40,6 +42,8 @@ class Referral:
 
 @dataclass
 class Child:
+    """A made-up child: identifiers, CIN episodes, looked-after episodes, missing episodes."""
+
     child_id: str
     birth: date
     sex: str
@@ -274,6 +278,7 @@ def add_errors(xml: ElementTree, tables: dict[str, list[list[str]]]) -> None:
 
 
 def write(folder: Path, xml: ElementTree, tables: dict[str, list[list[str]]]) -> None:
+    """A quarter's folder as the council drops it: the CIN census XML and one CSV per SSDA903 table."""
     folder.mkdir(parents=True, exist_ok=True)
     xml.write(folder / "cin_census.xml", encoding="UTF-8", xml_declaration=True)
     for name, rows in tables.items():
@@ -299,6 +304,7 @@ def generate(
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Command line: write the extracts for the given quarter ends."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
     parser.add_argument("--as-at", nargs="+", type=date.fromisoformat, required=True, help="quarter ends")
