@@ -2,12 +2,17 @@
 
 import hashlib
 import os
+import warnings
 from collections.abc import Iterable
 
 import dagster as dg
 import duckdb
 
 from checks.runner import SuiteResult
+
+# A single-run backfill policy is what lets one run load many years from one fetched file; Dagster marks
+# the parameter beta. We rely on it knowingly, so its notice is not repeated at every definitions load.
+warnings.filterwarnings("ignore", message=r".*`backfill_policy`.*", category=dg.BetaWarning)
 
 # Network steps retry with exponential backoff and jitter; data errors raise Failure(allow_retries=False).
 # Like partitions, a retry policy is fixed when the code location loads, so its numbers come from the

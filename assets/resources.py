@@ -4,6 +4,8 @@ Their values come from environment variables in `pipelines/definitions.py`; noth
 one council or one machine.
 """
 
+import os
+import secrets
 from pathlib import Path
 
 import dagster as dg
@@ -112,3 +114,32 @@ class AscofResource(dg.ConfigurableResource):
 
     def measure_codes(self) -> dict[str, str]:
         return _pairs(self.measures)
+
+
+class CouncilReturnsResource(dg.ConfigurableResource):
+    """The council's own statutory returns: where its extracts are dropped and how they are kept private."""
+
+    drop_dir: str = Field(description="Folder with one subfolder per quarter end (YYYY-MM-DD) of extract files.")
+    pseudonym_key: str = Field(
+        default="", description="Secret for the keyed hash of child ids (COUNCIL_RETURNS_PSEUDONYM_KEY)."
+    )
+    key_file: str = Field(description="Where a generated key is kept when COUNCIL_RETURNS_PSEUDONYM_KEY is unset.")
+    report_dir: str = Field(description="Where the data officer's problem reports are written.")
+    population_table: str = Field(default="clean.ons_population_0_17", description="ONS 0-17 population table.")
+    population_0_17: float = Field(default=67149.0, description="0-17 population used when the table has none.")
+    max_bytes: int = Field(default=256 * 1024**2, description="Largest extract file accepted.")
+
+    def key(self) -> bytes:
+        """The pseudonymisation key: the environment's, else one generated once and kept readable by owner only.
+
+        The key never enters the warehouse, so the warehouse alone cannot turn a pseudonym back into a child.
+        """
+        if self.pseudonym_key:
+            return self.pseudonym_key.encode()
+        path = Path(self.key_file)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()

@@ -5,7 +5,6 @@ ones come from the 1979-latest file, fetched once), lands them with DuckDB, and 
 as a blocking check in the same step. Only checked years are published to `clean`.
 """
 
-import warnings
 from collections.abc import Iterator
 
 import dagster as dg
@@ -25,10 +24,6 @@ from warehouse.loads import FileFacts, finish_load, record_unchanged, start_load
 from warehouse.publish import publish_partitions
 from warehouse.reference import english_upper_tier_codes
 from warehouse.road_indicators import SOURCE, build_road_indicators
-
-# A single-run backfill policy is what lets one run load many years from one fetched file; Dagster marks
-# the parameter beta. We rely on it knowingly, so its notice is not repeated at every definitions load.
-warnings.filterwarnings("ignore", message=r".*`backfill_policy`.*", category=dg.BetaWarning)
 
 PARTITION_COLUMN = "collision_year"
 SINGLE_RUN = dg.BackfillPolicy.single_run()

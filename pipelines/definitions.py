@@ -3,12 +3,14 @@
 import dagster as dg
 
 from assets.ascof import adult_social_care_indicators, clean_ascof_measures, landing_ascof_measures
+from assets.council_returns import clean_council_returns, council_return_indicators, landing_council_returns
 from assets.ohid import clean_ohid_fingertips, landing_ohid_fingertips, public_health_indicators
 from assets.publish import published_outcomes_asset
 from assets.reference import areas
 from assets.resources import (
     AscofResource,
     CouncilResource,
+    CouncilReturnsResource,
     FingertipsResource,
     PublisherClient,
     Stats19Resource,
@@ -21,8 +23,9 @@ from assets.road_safety import (
     landing_dft_collisions,
     road_indicators,
 )
-from pipelines.jobs import main_job, nightly_job
+from pipelines.jobs import council_returns_job, main_job, nightly_job
 from pipelines.schedules import nightly_refresh
+from pipelines.sensors import council_returns_drop
 from pipelines.settings import configured
 
 # Each publisher's assets, in flow order (landing -> clean), then the indicator assets that write
@@ -36,13 +39,16 @@ SOURCE_ASSETS = [
     clean_ohid_fingertips,
     landing_ascof_measures,
     clean_ascof_measures,
+    landing_council_returns,
+    clean_council_returns,
 ]
-INDICATOR_ASSETS = [road_indicators, public_health_indicators, adult_social_care_indicators]
+INDICATOR_ASSETS = [road_indicators, public_health_indicators, adult_social_care_indicators, council_return_indicators]
 
 defs = dg.Definitions(
     assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, published_outcomes_asset(INDICATOR_ASSETS)],
-    jobs=[main_job, nightly_job],
+    jobs=[main_job, nightly_job, council_returns_job],
     schedules=[nightly_refresh],
+    sensors=[council_returns_drop],
     resources={
         "warehouse": WarehouseResource(
             path=configured("SAFE_OUTCOMES_WAREHOUSE"),
@@ -70,6 +76,15 @@ defs = dg.Definitions(
             parent_area_types=configured("FINGERTIPS_PARENT_AREA_TYPES"),
         ),
         "ascof_source": AscofResource(releases=configured("ASCOF_RELEASES"), measures=configured("ASCOF_MEASURES")),
+        "council_returns": CouncilReturnsResource(
+            drop_dir=configured("COUNCIL_RETURNS_DROP_DIR"),
+            pseudonym_key=configured("COUNCIL_RETURNS_PSEUDONYM_KEY"),
+            key_file=configured("COUNCIL_RETURNS_KEY_FILE"),
+            report_dir=configured("COUNCIL_RETURNS_REPORT_DIR"),
+            population_table=configured("COUNCIL_RETURNS_POPULATION_TABLE"),
+            population_0_17=configured("COUNCIL_RETURNS_POPULATION_0_17"),
+            max_bytes=configured("COUNCIL_RETURNS_MAX_BYTES"),
+        ),
     },
     executor=dg.in_process_executor,
 )

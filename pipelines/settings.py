@@ -53,6 +53,14 @@ DEFAULTS: dict[str, Any] = {
     "2021-22=https://files.digital.nhs.uk/A4/766F29/meas-from-asc-of-eng-2022-csv-v3.csv,"
     "2024-25=https://assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv",
     "ASCOF_MEASURES": "asc_feel_safe_pct=4A,asc_services_made_safe_pct=4B",
+    # The council's own quarterly returns (CIN census XML, SSDA903 CSV) from its drop folder.
+    "COUNCIL_RETURNS_DROP_DIR": str(PROJECT_ROOT / "sources" / "samples" / "council_returns"),
+    "COUNCIL_RETURNS_PSEUDONYM_KEY": "",
+    "COUNCIL_RETURNS_KEY_FILE": str(DATA_DIR / "keys" / "council_returns_pseudonym.key"),
+    "COUNCIL_RETURNS_REPORT_DIR": str(DATA_DIR / "reports" / "council_returns"),
+    "COUNCIL_RETURNS_POPULATION_TABLE": "clean.ons_population_0_17",
+    "COUNCIL_RETURNS_POPULATION_0_17": 67149.0,
+    "COUNCIL_RETURNS_MAX_BYTES": 256 * 1024**2,
 }
 
 

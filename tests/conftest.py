@@ -16,6 +16,7 @@ import pytest
 from assets.resources import (
     AscofResource,
     CouncilResource,
+    CouncilReturnsResource,
     FingertipsResource,
     PublisherClient,
     Stats19Resource,
@@ -43,6 +44,12 @@ def make_resources(data_dir: Path, mode: str = "sample", stats19_base_url: str |
         "council": CouncilResource(),
         "fingertips_source": FingertipsResource(),
         "ascof_source": AscofResource(releases=DEFAULTS["ASCOF_RELEASES"]),
+        "council_returns": CouncilReturnsResource(
+            drop_dir=str(data_dir / "drop"),
+            pseudonym_key="test-only-key",
+            key_file=str(data_dir / "keys" / "pseudonym.key"),
+            report_dir=str(data_dir / "reports"),
+        ),
     }
 
 
