@@ -2,9 +2,17 @@
 
 import dagster as dg
 
+from assets.dfe import DFE_CLEAN, DFE_LANDING, clean_ons_population, csc_indicators, landing_ons_population
 from assets.publish import published_outcomes_asset
 from assets.reference import areas
-from assets.resources import CouncilResource, PublisherClient, Stats19Resource, WarehouseResource
+from assets.resources import (
+    CouncilResource,
+    EesResource,
+    PopulationResource,
+    PublisherClient,
+    Stats19Resource,
+    WarehouseResource,
+)
 from assets.road_safety import (
     clean_dft_casualties,
     clean_dft_collisions,
@@ -19,7 +27,8 @@ from pipelines.settings import configured
 # Each publisher's assets, in flow order (landing -> clean), then the indicator assets that write
 # marts.indicator_values; the published snapshot waits for every indicator asset.
 SOURCE_ASSETS = [landing_dft_collisions, landing_dft_casualties, clean_dft_collisions, clean_dft_casualties]
-INDICATOR_ASSETS = [road_indicators]
+SOURCE_ASSETS += [*DFE_LANDING, *DFE_CLEAN, landing_ons_population, clean_ons_population]
+INDICATOR_ASSETS = [road_indicators, csc_indicators]
 
 defs = dg.Definitions(
     assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, published_outcomes_asset(INDICATOR_ASSETS)],
@@ -45,6 +54,17 @@ defs = dg.Definitions(
             baseline_last_year=configured("ROAD_BASELINE_LAST_YEAR"),
         ),
         "council": CouncilResource(area_code=configured("SAFE_OUTCOMES_COUNCIL")),
+        "ees_source": EesResource(
+            catalogue_file=configured("DFE_EES_CATALOGUE_FILE"),
+            catalogue_base=configured("DFE_EES_CATALOGUE_BASE"),
+            api_base=configured("DFE_EES_API_BASE"),
+        ),
+        "population_source": PopulationResource(
+            route=configured("ONS_POPULATION_ROUTE"),
+            dfe_file_url=configured("ONS_POPULATION_DFE_FILE_URL"),
+            nomis_base=configured("ONS_NOMIS_BASE"),
+            nomis_years=configured("ONS_NOMIS_YEARS"),
+        ),
     },
     executor=dg.in_process_executor,
 )

@@ -41,6 +41,15 @@ DEFAULTS: dict[str, Any] = {
     "STATS19_SINGLE_YEAR_FILES_FROM": 2021,
     "ROAD_BASELINE_FIRST_YEAR": 2005,
     "ROAD_BASELINE_LAST_YEAR": 2009,
+    # DfE Explore Education Statistics (children's social care, pupil absence) and ONS 0-17 population
+    "DFE_EES_CATALOGUE_FILE": "",
+    "DFE_EES_CATALOGUE_BASE": "",
+    "DFE_EES_API_BASE": "",
+    "ONS_POPULATION_ROUTE": "dfe_file",
+    "ONS_POPULATION_DFE_FILE_URL": "https://raw.githubusercontent.com/dfe-analytical-services/CSC_outcomes_and_enablers/"
+    "main/data-raw/ons_mid-year_population_estimates_2012_to_2024.csv",
+    "ONS_NOMIS_BASE": "https://www.nomisweb.co.uk/api/v01/dataset/",
+    "ONS_NOMIS_YEARS": "2018-2024",
 }
 
 

@@ -7,7 +7,14 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.resources import CouncilResource, PublisherClient, Stats19Resource, WarehouseResource
+from assets.resources import (
+    CouncilResource,
+    EesResource,
+    PopulationResource,
+    PublisherClient,
+    Stats19Resource,
+    WarehouseResource,
+)
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "real-data"
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
@@ -27,6 +34,8 @@ def make_resources(data_dir: Path, mode: str = "sample", stats19_base_url: str |
         ),
         "stats19_source": stats19,
         "council": CouncilResource(),
+        "ees_source": EesResource(),
+        "population_source": PopulationResource(),
     }
 
 
