@@ -93,7 +93,7 @@ def land_and_check(
         fetched.last_modified,
         fetched.status,
     )
-    load_id = start_load(con, source, dataset_key, facts, [dataset_key], context.run_id)
+    load_id = start_load(con, source, dataset_key, facts, [dataset_key], context.run.run_id)
     if version:
         con.execute("update meta.loads set dataset_version = ? where load_id = ?", [version, load_id])
     try:
