@@ -165,7 +165,7 @@ def test_cla_rates_recomputed_from_counts_agree_with_dfe_rates(real_run: Path) -
     values = _values(real_run, "csc_cla_rate")
     assert sorted(published) == sorted((area, year) for area in AREAS for year in range(2021, 2026))
     for key, rate in published.items():
-        value, numerator, denominator, status, _ = values[key]
+        value, _, denominator, status, _ = values[key]
         assert status == "ok"
         # DfE rounds rates to whole numbers; England's count is rounded to the nearest 10 as well.
         allowed = 0.5 + (5 / denominator * 10_000 if key[0] == "E92000001" else 0)
