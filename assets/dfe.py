@@ -42,7 +42,9 @@ PERCENT_DATASETS = ("cin_c1", "cin_d3", "cla_adopted", "pupil_absence")
 
 def _failure(error: SourceError) -> dg.Failure:
     """Network trouble is retried; a 4xx (an unknown data set id, a refused query) will not change on retry."""
-    permanent = error.problem.startswith("HTTP 4") and not error.problem.startswith("HTTP 429")
+    permanent = isinstance(error, ees.ApiError) or (
+        error.problem.startswith("HTTP 4") and not error.problem.startswith("HTTP 429")
+    )
     return dg.Failure(description=str(error), metadata={"url": error.url}, allow_retries=not permanent)
 
 

@@ -130,6 +130,10 @@ def default_catalogue() -> Catalogue:
     return load_catalogue()
 
 
+class ApiError(SourceError):
+    """The EES API answered, with an error: retrying will not help (an unknown id, a refused query)."""
+
+
 # --- URLs ---------------------------------------------------------------------------------------------------
 
 
@@ -172,10 +176,10 @@ def latest_version(path: Path, url: str) -> str:
     except json.JSONDecodeError as error:
         raise SourceError(url, f"the versions answer is not valid JSON ({error})") from error
     if not isinstance(body, dict) or "results" not in body:
-        raise SourceError(url, f"the API answered with an error: {_error_text(body)}")
+        raise ApiError(url, f"the API answered with an error: {_error_text(body)}")
     published = [result for result in body["results"] if str(result.get("status", "Published")).lower() == "published"]
     if not published:
-        raise SourceError(url, "the data set has no published version")
+        raise ApiError(url, "the data set has no published version")
     return max((str(result["version"]) for result in published), key=_version_key)
 
 
@@ -373,4 +377,4 @@ def refuse_json_body(path: Path, url: str) -> None:
         body = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError:
         body = head.decode("utf-8", "replace")[:300]
-    raise SourceError(url, f"a JSON body was served where CSV was expected: {_error_text(body)}")
+    raise ApiError(url, f"a JSON body was served where CSV was expected: {_error_text(body)}")
