@@ -135,16 +135,24 @@ def land_and_check(
 
 
 def _run(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, **kwargs: object
-) -> Iterator[dg.MaterializeResult]:
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, check_name: str, **kwargs: object
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Land and check; when the file is unchanged and published, report the check only, so that nothing
+    materialises and nothing downstream rebuilds (a check spec's result is required even then)."""
     try:
         with warehouse.warehouse().connect() as con:
-            result = land_and_check(context, con, **kwargs)  # type: ignore[arg-type]
+            result = land_and_check(context, con, check_name=check_name, **kwargs)  # type: ignore[arg-type]
     except dg.Failure:
         raise
     except Exception as error:
         raise dg.Failure(description=f"{type(error).__name__}: {error}", allow_retries=False) from error
-    if result is not None:
+    if result is None:
+        yield dg.AssetCheckResult(
+            check_name=check_name,
+            passed=True,
+            description="The publisher's file is unchanged and already passed these rules when it was published.",
+        )
+    else:
         yield result
 
 
@@ -178,7 +186,7 @@ def _dfe_landing(dataset: ees.Dataset) -> dg.AssetsDefinition:
         warehouse: WarehouseResource,
         publisher: PublisherClient,
         ees_source: EesResource,
-    ) -> Iterator[dg.MaterializeResult]:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         catalogue = ees_source.catalogue()
         entry = catalogue.dataset(dataset.key)
         if publisher.mode == "live" and not entry.confirmed:
@@ -260,7 +268,7 @@ def landing_ons_population(
     publisher: PublisherClient,
     population_source: PopulationResource,
     council: CouncilResource,
-) -> Iterator[dg.MaterializeResult]:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     if population_source.route == "nomis":
         with warehouse.warehouse().connect() as con:
             region = con.execute(
@@ -287,7 +295,12 @@ def landing_ons_population(
         fetched=fetched,
         version="",
         parse=parse,
-        suite=lambda con: ees_suite(None, _known_codes(con), table="landing.ons_population"),
+        suite=lambda con: ees_suite(
+            None,
+            _known_codes(con),
+            table="landing.ons_population",
+            current_boundaries=population_source.route == "nomis",
+        ),
         check_name="ons_population_rules",
     )
 
