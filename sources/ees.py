@@ -157,11 +157,6 @@ def api_csv_url(api_base: str, dataset_id: str, version: str) -> str:
     return api_url(api_base, f"data-sets/{dataset_id}/csv", dataSetVersion=version)
 
 
-def api_query_url(api_base: str, dataset_id: str, **filters: str) -> str:
-    """A JSON query (`indicators`, `timePeriods.in`, `geographicLevels.in`, `locations.in`, ...); ids from `/meta`."""
-    return api_url(api_base, f"data-sets/{dataset_id}/query", **filters)
-
-
 # --- API JSON -----------------------------------------------------------------------------------------------
 
 
@@ -292,6 +287,16 @@ def measure(file: str, frame: pd.DataFrame, column: str | None) -> tuple[pd.Seri
     return numbers.astype(float), status, tokens.where(tokens.notna(), None)
 
 
+def _by_level(frame: pd.DataFrame, levels: pd.Series, columns: tuple[str, str, str]) -> pd.Series:
+    """The national, regional or LA column of each row by its geographic level (national and regional rows
+    leave the LA columns empty, and some files write them as "")."""
+    blank = pd.Series("", index=frame.index, dtype=object)
+    picked = blank.copy()
+    for level, column in zip(GEOGRAPHIC_LEVELS, columns, strict=True):
+        picked = picked.mask(levels == level, frame.get(column, blank).fillna(""))
+    return picked.str.strip()
+
+
 def parse(path: Path, dataset: Dataset, file_label: str | None = None) -> pd.DataFrame:
     """An EES data file as canonical landing rows (LANDING_COLUMNS), columns found by name."""
     file = file_label or str(path)
@@ -322,20 +327,8 @@ def parse(path: Path, dataset: Dataset, file_label: str | None = None) -> pd.Dat
             line=int(frame.at[first, "_source_row"]),
             column="geographic_level",
         )
-    area_code = (
-        frame["country_code"]
-        .where(levels == "National")
-        .fillna(frame["region_code"].where(levels == "Regional"))
-        .fillna(frame["new_la_code"].where(levels == "Local authority"))
-        .str.strip()
-        .replace("", None)
-    )
-    area_name = (
-        frame.get("country_name", pd.Series("", index=frame.index))
-        .where(levels == "National")
-        .fillna(frame.get("region_name", pd.Series("", index=frame.index)).where(levels == "Regional"))
-        .fillna(frame.get("la_name", pd.Series("", index=frame.index)).where(levels == "Local authority"))
-    )
+    area_code = _by_level(frame, levels, ("country_code", "region_code", "new_la_code")).replace("", None)
+    area_name = _by_level(frame, levels, ("country_name", "region_name", "la_name"))
     periods = []
     for row, value in zip(frame["_source_row"], frame["time_period"], strict=True):
         try:
