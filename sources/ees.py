@@ -88,6 +88,8 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Catalogue:
+    """The catalogue file: both routes' base URLs and the data sets, so a release change is a data edit."""
+
     catalogue_base: str
     api_base: str
     datasets: tuple[Dataset, ...]
@@ -127,6 +129,7 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
 
 @cache
 def default_catalogue() -> Catalogue:
+    """The bundled catalogue (read once): it also decides which landing assets the code location defines."""
     return load_catalogue()
 
 
@@ -149,6 +152,7 @@ def api_url(api_base: str, path: str, **params: str | int) -> str:
 
 
 def api_versions_url(api_base: str, dataset_id: str) -> str:
+    """A data set's versions, newest first (20 is plenty: DfE publishes about one a year)."""
     return api_url(api_base, f"data-sets/{dataset_id}/versions", page=1, pageSize=20)
 
 
