@@ -1,6 +1,7 @@
 """What every publisher's assets share: retry policy, check results and metadata in the form the UI shows."""
 
 import hashlib
+import os
 from collections.abc import Iterable
 
 import dagster as dg
@@ -9,7 +10,14 @@ import duckdb
 from checks.runner import SuiteResult
 
 # Network steps retry with exponential backoff and jitter; data errors raise Failure(allow_retries=False).
-NETWORK_RETRY = dg.RetryPolicy(max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+# Like partitions, a retry policy is fixed when the code location loads, so its numbers come from the
+# environment here (SAFE_OUTCOMES_STEP_RETRIES, SAFE_OUTCOMES_STEP_RETRY_DELAY_S).
+NETWORK_RETRY = dg.RetryPolicy(
+    max_retries=int(os.getenv("SAFE_OUTCOMES_STEP_RETRIES", "3")),
+    delay=float(os.getenv("SAFE_OUTCOMES_STEP_RETRY_DELAY_S", "30")),
+    backoff=dg.Backoff.EXPONENTIAL,
+    jitter=dg.Jitter.PLUS_MINUS,
+)
 
 
 def check_result(check_name: str, result: SuiteResult) -> dg.AssetCheckResult:

@@ -71,6 +71,51 @@ class CouncilResource(dg.ConfigurableResource):
     area_code: str = Field(default="E06000059", description="GSS code, e.g. E06000059 for Dorset Council.")
 
 
+def _pairs(spec: str) -> dict[str, str]:
+    """'a=1,b=2' -> {'a': '1', 'b': '2'} (the form of list-valued settings)."""
+    pairs = {}
+    for item in spec.split(","):
+        if item.strip():
+            name, _, value = item.partition("=")
+            pairs[name.strip()] = value.strip()
+    return pairs
+
+
+class FingertipsResource(dg.ConfigurableResource):
+    """OHID Fingertips: the API, which PHOF indicators (catalogue id = Fingertips id) and which geography."""
+
+    base_url: str = "https://fingertips.phe.org.uk/api/"
+    indicators: str = Field(
+        default="ph_ksi_rate=11001,ph_violent_crime_admissions=11201,ph_first_time_entrants_yjs=10401,"
+        "ph_child_injury_admissions_0_14=90284",
+        description="Catalogue indicator id = Fingertips indicator id, comma-separated.",
+    )
+    child_area_type: int = Field(default=502, description="Upper tier local authorities (post 4/23).")
+    parent_area_types: str = Field(default="15,6", description="England (15) and regions (6).")
+
+    def indicator_ids(self) -> dict[str, int]:
+        return {name: int(value) for name, value in _pairs(self.indicators).items()}
+
+    def parents(self) -> list[int]:
+        return [int(value) for value in self.parent_area_types.split(",") if value.strip()]
+
+
+class AscofResource(dg.ConfigurableResource):
+    """ASCOF: each release's CSV URL (the path changes every year) and the measures to load."""
+
+    releases: str = Field(description="Release = URL, comma-separated, e.g. 2022-23=https://files.digital.nhs.uk/...")
+    measures: str = Field(
+        default="asc_feel_safe_pct=4A,asc_services_made_safe_pct=4B",
+        description="Catalogue indicator id = ASCOF measure code (a percentage measure), comma-separated.",
+    )
+
+    def release_urls(self) -> dict[str, str]:
+        return _pairs(self.releases)
+
+    def measure_codes(self) -> dict[str, str]:
+        return _pairs(self.measures)
+
+
 class EesResource(dg.ConfigurableResource):
     """DfE Explore Education Statistics: the catalogue of data sets to load and the two routes' base URLs."""
 

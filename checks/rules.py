@@ -49,7 +49,8 @@ class Rule:
         raise ValueError(f"unknown rule kind {self.kind!r}")
 
     def failing_sql(self) -> str:
-        """A DuckDB predicate true for the rows that break the rule (nulls pass, as in GX, except not_null)."""
+        """A DuckDB predicate true for the rows that break the rule, with GX's treatment of nulls: they pass a
+        column rule (except not_null) and fail a pair rule unless both sides are null."""
         column = _quote(self.column)
         if self.kind == "not_null":
             return f"{column} is null"
@@ -64,7 +65,7 @@ class Rule:
             keys = ", ".join(_quote(name) for name in self.args["columns"])
             return f"count(*) over (partition by {keys}) > 1"
         if self.kind == "equal":
-            return f"{column} <> {_quote(self.args['other'])}"
+            return f"{column} is distinct from {_quote(self.args['other'])}"
         raise ValueError(f"unknown rule kind {self.kind!r}")
 
 

@@ -72,7 +72,7 @@ def run_suite(
     if rows == 0:
         return SuiteResult(suite.name, SQL_ENGINE, 0, [])
     if rows <= gx_row_limit:
-        frame = con.execute(relation_sql + " order by _source_row", params).df()
+        frame = _gx_friendly(con.execute(relation_sql + " order by _source_row", params).df())
         return SuiteResult(suite.name, GX_ENGINE, rows, _run_gx(suite, frame))
     return SuiteResult(suite.name, SQL_ENGINE, rows, _run_sql(con, suite, relation_sql, params))
 
@@ -106,8 +106,10 @@ def _run_gx(suite: Suite, frame: pd.DataFrame) -> list[RuleResult]:
         .add_batch_definition_whole_dataframe("partition")
     )
     expectation_suite = context.suites.add(gx.ExpectationSuite(name=suite.name))
-    for rule in suite.rules:
-        expectation_suite.add_expectation(rule.expectation())
+    for position, rule in enumerate(suite.rules):
+        expectation = rule.expectation()
+        expectation.meta = {"rule": position}  # GX may report results in another order than the suite's
+        expectation_suite.add_expectation(expectation)
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite.name, data=batch, suite=expectation_suite)
     )
@@ -119,13 +121,13 @@ def _run_gx(suite: Suite, frame: pd.DataFrame) -> list[RuleResult]:
             "partial_unexpected_count": EXAMPLES,
         },
     )
+    by_rule = {result.expectation_config.meta["rule"]: result for result in outcome.results}
     results = []
-    for rule, result in zip(suite.rules, outcome.results, strict=True):
-        if result.exception_info and result.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"{suite.name}: GX could not evaluate '{rule.description}': "
-                f"{result.exception_info.get('exception_message')}"
-            )
+    for position, rule in enumerate(suite.rules):
+        result = by_rule[position]
+        problem = _raised(result.exception_info)
+        if problem:
+            raise RuntimeError(f"{suite.name}: GX could not evaluate '{rule.description}': {problem}")
         detail = result.result or {}
         count = 0 if result.success else int(detail.get("unexpected_count") or 0)
         examples = [_plain(record) for record in (detail.get("unexpected_index_list") or [])[:EXAMPLES]]
@@ -133,6 +135,23 @@ def _run_gx(suite: Suite, frame: pd.DataFrame) -> list[RuleResult]:
             count = 1  # GX failed the rule without counting rows (e.g. an empty column): still a failure
         results.append(RuleResult(rule, count, sorted(examples, key=lambda r: r.get("_source_row") or 0)))
     return results
+
+
+def _gx_friendly(frame: pd.DataFrame) -> pd.DataFrame:
+    """GX 1.24 cannot evaluate pandas' nullable integer columns (pd.NA); floats with NaN it can."""
+    nullable = [name for name, kind in frame.dtypes.items() if isinstance(kind, pd.api.extensions.ExtensionDtype)]
+    numeric = [name for name in nullable if pd.api.types.is_numeric_dtype(frame[name].dtype)]
+    return frame.astype(dict.fromkeys(numeric, "float64")) if numeric else frame
+
+
+def _raised(info: dict | None) -> str | None:
+    """GX reports an expectation it could not compute as a result, not an exception: find that message."""
+    if not info:
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    nested = [value for value in info.values() if isinstance(value, dict) and value.get("raised_exception")]
+    return str(nested[0].get("exception_message")) if nested else None
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -2,12 +2,16 @@
 
 import dagster as dg
 
+from assets.ascof import adult_social_care_indicators, clean_ascof_measures, landing_ascof_measures
 from assets.dfe import DFE_CLEAN, DFE_LANDING, clean_ons_population, csc_indicators, landing_ons_population
+from assets.ohid import clean_ohid_fingertips, landing_ohid_fingertips, public_health_indicators
 from assets.publish import published_outcomes_asset
 from assets.reference import areas
 from assets.resources import (
+    AscofResource,
     CouncilResource,
     EesResource,
+    FingertipsResource,
     PopulationResource,
     PublisherClient,
     Stats19Resource,
@@ -26,9 +30,18 @@ from pipelines.settings import configured
 
 # Each publisher's assets, in flow order (landing -> clean), then the indicator assets that write
 # marts.indicator_values; the published snapshot waits for every indicator asset.
-SOURCE_ASSETS = [landing_dft_collisions, landing_dft_casualties, clean_dft_collisions, clean_dft_casualties]
+SOURCE_ASSETS = [
+    landing_dft_collisions,
+    landing_dft_casualties,
+    clean_dft_collisions,
+    clean_dft_casualties,
+    landing_ohid_fingertips,
+    clean_ohid_fingertips,
+    landing_ascof_measures,
+    clean_ascof_measures,
+]
 SOURCE_ASSETS += [*DFE_LANDING, *DFE_CLEAN, landing_ons_population, clean_ons_population]
-INDICATOR_ASSETS = [road_indicators, csc_indicators]
+INDICATOR_ASSETS = [road_indicators, public_health_indicators, adult_social_care_indicators, csc_indicators]
 
 defs = dg.Definitions(
     assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, published_outcomes_asset(INDICATOR_ASSETS)],
@@ -54,6 +67,13 @@ defs = dg.Definitions(
             baseline_last_year=configured("ROAD_BASELINE_LAST_YEAR"),
         ),
         "council": CouncilResource(area_code=configured("SAFE_OUTCOMES_COUNCIL")),
+        "fingertips_source": FingertipsResource(
+            base_url=configured("FINGERTIPS_BASE_URL"),
+            indicators=configured("FINGERTIPS_INDICATORS"),
+            child_area_type=configured("FINGERTIPS_CHILD_AREA_TYPE"),
+            parent_area_types=configured("FINGERTIPS_PARENT_AREA_TYPES"),
+        ),
+        "ascof_source": AscofResource(releases=configured("ASCOF_RELEASES"), measures=configured("ASCOF_MEASURES")),
         "ees_source": EesResource(
             catalogue_file=configured("DFE_EES_CATALOGUE_FILE"),
             catalogue_base=configured("DFE_EES_CATALOGUE_BASE"),

@@ -41,6 +41,18 @@ DEFAULTS: dict[str, Any] = {
     "STATS19_SINGLE_YEAR_FILES_FROM": 2021,
     "ROAD_BASELINE_FIRST_YEAR": 2005,
     "ROAD_BASELINE_LAST_YEAR": 2009,
+    # OHID Fingertips (PHOF): catalogue id = Fingertips id; child area type 502 = upper tier (post 4/23).
+    "FINGERTIPS_BASE_URL": "https://fingertips.phe.org.uk/api/",
+    "FINGERTIPS_INDICATORS": "ph_ksi_rate=11001,ph_violent_crime_admissions=11201,ph_first_time_entrants_yjs=10401,"
+    "ph_child_injury_admissions_0_14=90284",
+    "FINGERTIPS_CHILD_AREA_TYPE": 502,
+    "FINGERTIPS_PARENT_AREA_TYPES": "15,6",
+    # ASCOF: release = CSV URL (take each from its publication page: the path changes every year).
+    # The 2019-20 and 2021-22 URLs were seen in public code; the 2024-25 one is a placeholder (see README).
+    "ASCOF_RELEASES": "2019-20=https://files.digital.nhs.uk/65/E7A20E/meas-from-asc-of-eng-1920-open-data-csv.csv,"
+    "2021-22=https://files.digital.nhs.uk/A4/766F29/meas-from-asc-of-eng-2022-csv-v3.csv,"
+    "2024-25=https://assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv",
+    "ASCOF_MEASURES": "asc_feel_safe_pct=4A,asc_services_made_safe_pct=4B",
     # DfE Explore Education Statistics (children's social care, pupil absence) and ONS 0-17 population
     "DFE_EES_CATALOGUE_FILE": "",
     "DFE_EES_CATALOGUE_BASE": "",

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 
 class SourceError(RuntimeError):
-    """A publisher's response could not be used (HTTP error, HTML page, empty or cut-short body)."""
+    """A publisher's response could not be used (HTTP error, HTML page, empty or cut-short body).
 
-    def __init__(self, url: str, problem: str) -> None:
+    `transient` says whether trying again later may help (timeouts, refused connections, 5xx after the
+    client's own retries); an HTML page, an empty body or a 404 will not fix itself within a run.
+    """
+
+    def __init__(self, url: str, problem: str, transient: bool = False) -> None:
         super().__init__(f"{url}: {problem}")
         self.url = url
         self.problem = problem
+        self.transient = transient
 
 
 class FormatError(ValueError):

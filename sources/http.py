@@ -145,16 +145,17 @@ class Downloader:
                 timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
             )
         except requests.exceptions.RetryError as error:
-            raise SourceError(url, f"gave up after {self.settings.retries} retries: {error}") from error
+            raise SourceError(url, f"gave up after {self.settings.retries} retries: {error}", transient=True) from error
         except requests.exceptions.Timeout as error:
-            raise SourceError(url, f"timed out ({error})") from error
+            raise SourceError(url, f"timed out ({error})", transient=True) from error
         except requests.exceptions.ConnectionError as error:
-            raise SourceError(url, f"could not connect ({error})") from error
+            raise SourceError(url, f"could not connect ({error})", transient=True) from error
         with response:
             if response.status_code == 304 and previous is not None:
                 return FetchedFile(**(asdict(previous) | {"status": "not_modified", "fetched_at": _now()}))
             if response.status_code >= 400:
-                raise SourceError(url, f"HTTP {response.status_code}: {_snippet(response)}")
+                transient = response.status_code == 429 or response.status_code >= 500
+                raise SourceError(url, f"HTTP {response.status_code}: {_snippet(response)}", transient=transient)
             fetched = self._stream_to_store(response, url, publisher, dataset, expect)
         self.store.remember(publisher, dataset, fetched)
         return fetched
@@ -181,9 +182,9 @@ class Downloader:
                         digest.update(chunk)
                         out.write(chunk)
                 except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as error:
-                    raise SourceError(url, f"body cut short after {size:,} bytes ({error})") from error
+                    raise SourceError(url, f"body cut short after {size:,} bytes ({error})", transient=True) from error
                 except requests.exceptions.Timeout as error:
-                    raise SourceError(url, f"timed out while reading the body ({error})") from error
+                    raise SourceError(url, f"timed out while reading the body ({error})", transient=True) from error
             _sniff(url, head, size, expect, response.headers.get("Content-Type", ""))
             sha = digest.hexdigest()
             final = folder / f"{sha}-{_file_name(url)}"

@@ -1,20 +1,29 @@
 """Shared fixtures: a throwaway warehouse and raw store per test, resources in sample or HTTP mode."""
 
 import hashlib
+import os
 from pathlib import Path
+
+# Step retries are fixed when the assets are imported; a test that meets a transient failure should not
+# wait the production 30 s backoff.
+os.environ.setdefault("SAFE_OUTCOMES_STEP_RETRIES", "1")
+os.environ.setdefault("SAFE_OUTCOMES_STEP_RETRY_DELAY_S", "0.1")
 
 import dagster as dg
 import duckdb
 import pytest
 
 from assets.resources import (
+    AscofResource,
     CouncilResource,
     EesResource,
+    FingertipsResource,
     PopulationResource,
     PublisherClient,
     Stats19Resource,
     WarehouseResource,
 )
+from pipelines.settings import DEFAULTS
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "real-data"
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
@@ -34,6 +43,8 @@ def make_resources(data_dir: Path, mode: str = "sample", stats19_base_url: str |
         ),
         "stats19_source": stats19,
         "council": CouncilResource(),
+        "fingertips_source": FingertipsResource(),
+        "ascof_source": AscofResource(releases=DEFAULTS["ASCOF_RELEASES"]),
         "ees_source": EesResource(),
         "population_source": PopulationResource(),
     }

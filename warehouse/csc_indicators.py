@@ -39,6 +39,8 @@ def build_csc_indicators(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -
     sql = (resources.files("warehouse") / "sql" / "csc_indicators.sql").read_text()
     con.execute("begin transaction")
     try:
+        for table in ("dfe_ees", "ons_population"):  # nothing published yet: build from empty tables
+            con.execute(f"create table if not exists clean.{table} as select * from landing.{table} limit 0")
         con.execute(sql)
         con.execute("delete from marts.indicator_values where source = ?", [SOURCE])
         con.execute(

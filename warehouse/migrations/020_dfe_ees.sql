@@ -28,8 +28,6 @@ create table if not exists landing.dfe_ees (
     _load_id            varchar
 );
 create table if not exists landing.ons_population as select * from landing.dfe_ees limit 0;
-create table if not exists clean.dfe_ees as select * from landing.dfe_ees limit 0;
-create table if not exists clean.ons_population as select * from landing.dfe_ees limit 0;
 
 -- The data set version an EES API load came from (catalogue downloads leave it null).
 alter table meta.loads add column if not exists dataset_version varchar;

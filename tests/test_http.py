@@ -1,0 +1,151 @@
+"""The HTTP client against a local server: retries, Retry-After, timeouts, 304s, and bodies that are not data."""
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from sources.errors import SourceError
+from sources.http import Downloader, HttpSettings, RawStore, build_session
+
+CSV = "collision_index,collision_year\n2024550000001,2024\n"
+
+
+def downloader(tmp_path: Path, **settings: float) -> Downloader:
+    chosen = HttpSettings(**({"retries": 3, "backoff_factor": 0.01, "read_timeout_s": 5.0} | settings))
+    return Downloader(build_session(chosen), RawStore(tmp_path / "raw"), chosen)
+
+
+def test_downloads_into_the_raw_store_named_by_hash(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/data/file.csv").respond_with_data(CSV, content_type="text/csv")
+    fetched = downloader(tmp_path).fetch(httpserver.url_for("/data/file.csv"), "dft", "collisions")
+    assert fetched.status == "downloaded"
+    assert fetched.path.read_text() == CSV
+    assert fetched.path.parent == tmp_path / "raw" / "dft" / "collisions"
+    assert fetched.path.name.startswith(fetched.sha256)
+    assert fetched.bytes == len(CSV)
+    assert not list(fetched.path.parent.glob(".partial-*"))
+
+
+def test_503_then_success_is_retried(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request("/flaky.csv").respond_with_data("busy", status=503)
+    httpserver.expect_ordered_request("/flaky.csv").respond_with_data("busy", status=503)
+    httpserver.expect_ordered_request("/flaky.csv").respond_with_data(CSV, content_type="text/csv")
+    fetched = downloader(tmp_path).fetch(httpserver.url_for("/flaky.csv"), "dft", "collisions")
+    assert fetched.path.read_text() == CSV
+    assert len(httpserver.log) == 3
+
+
+def test_429_honours_retry_after(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request("/limited.csv").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "1"}
+    )
+    httpserver.expect_ordered_request("/limited.csv").respond_with_data(CSV, content_type="text/csv")
+    started = time.monotonic()
+    downloader(tmp_path).fetch(httpserver.url_for("/limited.csv"), "dft", "collisions")
+    assert time.monotonic() - started >= 0.95  # waited as told, not the 0.01 s backoff
+
+
+def test_persistent_503_gives_up_naming_the_url(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/down.csv").respond_with_data("maintenance", status=503)
+    url = httpserver.url_for("/down.csv")
+    with pytest.raises(SourceError) as raised:
+        downloader(tmp_path, retries=2).fetch(url, "dft", "collisions")
+    assert url in str(raised.value)
+    assert len(httpserver.log) == 3  # the first try and two retries
+
+
+def test_a_server_that_hangs_past_the_read_timeout(tmp_path: Path, httpserver: HTTPServer) -> None:
+    released = threading.Event()
+
+    def hang(request: Request) -> Response:
+        released.wait(timeout=5)
+        return Response(CSV)
+
+    httpserver.expect_request("/hang.csv").respond_with_handler(hang)
+    url = httpserver.url_for("/hang.csv")
+    started = time.monotonic()
+    with pytest.raises(SourceError) as raised:
+        downloader(tmp_path, retries=0, read_timeout_s=0.3).fetch(url, "dft", "collisions")
+    waited = time.monotonic() - started
+    released.set()  # let the server's handler finish so it does not spill into the next test
+    assert "timed out" in str(raised.value) and url in str(raised.value)
+    assert waited < 2.0
+
+
+def test_304_reuses_the_last_file(tmp_path: Path, httpserver: HTTPServer) -> None:
+    etag = '"v1"'
+
+    def conditional(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304)
+        return Response(CSV, headers={"ETag": etag, "Last-Modified": "Wed, 01 Oct 2025 09:30:00 GMT"})
+
+    httpserver.expect_request("/cond.csv").respond_with_handler(conditional)
+    client = downloader(tmp_path)
+    first = client.fetch(httpserver.url_for("/cond.csv"), "dft", "collisions")
+    second = client.fetch(httpserver.url_for("/cond.csv"), "dft", "collisions")
+    assert (first.status, second.status) == ("downloaded", "not_modified")
+    assert second.path == first.path and second.sha256 == first.sha256
+    second_request = [request for request, _ in httpserver.log if request.path == "/cond.csv"][1]
+    assert second_request.headers.get("If-Modified-Since") == "Wed, 01 Oct 2025 09:30:00 GMT"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "problem"),
+    [
+        ("<!DOCTYPE html><html><body>Service unavailable</body></html>", "text/csv", "HTML page"),
+        ("\n  <html><head><title>Error</title></head></html>", "text/plain", "HTML page"),
+        ("collision_index\n1\n", "text/html; charset=utf-8", "HTML page"),
+        ("", "text/csv", "empty"),
+    ],
+)
+def test_bodies_that_are_not_csv_are_refused(
+    tmp_path: Path, httpserver: HTTPServer, body: str, content_type: str, problem: str
+) -> None:
+    httpserver.expect_request("/file.csv").respond_with_data(body, content_type=content_type)
+    url = httpserver.url_for("/file.csv")
+    with pytest.raises(SourceError) as raised:
+        downloader(tmp_path).fetch(url, "dft", "collisions")
+    assert problem in str(raised.value) and url in str(raised.value)
+    assert not list((tmp_path / "raw").rglob("*.csv"))  # nothing half-written is left behind
+
+
+def test_json_expected_but_not_served(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/x").respond_with_data("a,b\n1,2\n", content_type="text/plain")
+    with pytest.raises(SourceError, match="not JSON"):
+        downloader(tmp_path).fetch(httpserver.url_for("/api/x"), "ohid", "metadata", expect="json")
+
+
+def test_size_cap(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/big.csv").respond_with_data("x" * 5000, content_type="text/csv")
+    with pytest.raises(SourceError, match="cap"):
+        downloader(tmp_path, max_bytes=1000).fetch(httpserver.url_for("/big.csv"), "dft", "collisions")
+
+
+def test_http_error_names_url_and_status(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gone.csv").respond_with_data("Not here", status=404)
+    url = httpserver.url_for("/gone.csv")
+    with pytest.raises(SourceError, match="HTTP 404") as raised:
+        downloader(tmp_path).fetch(url, "dft", "collisions")
+    assert raised.value.url == url
+
+
+def test_sample_mode_answers_from_the_bundled_snapshot_with_conditional_get(tmp_path: Path) -> None:
+    samples = tmp_path / "samples"
+    (samples / "data.example.org" / "files").mkdir(parents=True)
+    (samples / "data.example.org" / "files" / "a.csv").write_text(CSV)
+    (samples / "data.example.org" / "api" / "all_data").mkdir(parents=True)
+    (samples / "data.example.org" / "api" / "all_data" / "by_id@b=2&id=7").write_text("[1]")
+    settings = HttpSettings()
+    client = Downloader(build_session(settings, sample_root=samples), RawStore(tmp_path / "raw"), settings)
+    first = client.fetch("https://data.example.org/files/a.csv", "dft", "collisions")
+    again = client.fetch("https://data.example.org/files/a.csv", "dft", "collisions")
+    assert first.path.read_text() == CSV and again.status == "not_modified"
+    query = client.fetch("https://data.example.org/api/all_data/by_id?id=7&b=2", "ohid", "x", expect="json")
+    assert query.path.read_text() == "[1]"
+    with pytest.raises(SourceError, match="HTTP 404"):
+        client.fetch("https://data.example.org/files/missing.csv", "dft", "collisions")

@@ -1,0 +1,333 @@
+"""Fingertips end to end through Dagster: sample mode, the real export over HTTP, bad input, change detection."""
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from pytest_httpserver import HTTPServer
+
+from assets.ohid import clean_ohid_fingertips, landing_ohid_fingertips, public_health_indicators
+from assets.reference import areas
+from assets.resources import FingertipsResource
+from sources.errors import SourceError
+from sources.fingertips import FingertipsApi
+from sources.http import Downloader, HttpSettings, RawStore, build_session
+from sources.sample_adapter import sample_path
+from tests.conftest import REAL_DATA, SAMPLES, make_resources, materialize, table_fingerprints
+
+ASSETS = [areas, landing_ohid_fingertips, clean_ohid_fingertips, public_health_indicators]
+API = FingertipsApi("https://fingertips.phe.org.uk/api/")
+CHILD_INJURY = "ph_child_injury_admissions_0_14=90284"
+
+
+def _sample(url: str) -> Path:
+    return sample_path(SAMPLES, url)
+
+
+def _database(data_dir: Path) -> Path:
+    return data_dir / "warehouse" / "outcomes.duckdb"
+
+
+def _query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(_database(data_dir)), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _failures(result: dg.ExecuteInProcessResult) -> str:
+    return " ".join(
+        event.step_failure_data.error.message
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
+    )
+
+
+def _serve(
+    httpserver: HTTPServer,
+    exports: dict[tuple[int, int], str],
+    metadata: str | None = None,
+) -> None:
+    httpserver.clear()
+    httpserver.expect_request("/api/area_types").respond_with_data(
+        _sample(API.area_types_url()).read_text(), content_type="application/json"
+    )
+    httpserver.expect_request("/api/indicator_metadata/by_indicator_id").respond_with_data(
+        metadata or _sample(API.metadata_url([11001, 11201, 10401, 90284])).read_text(),
+        content_type="application/json",
+    )
+    for (fingertips_id, parent), body in exports.items():
+        httpserver.expect_request(
+            "/api/all_data/csv/by_indicator_id",
+            query_string={
+                "indicator_ids": str(fingertips_id),
+                "child_area_type_id": "502",
+                "parent_area_type_id": str(parent),
+            },
+        ).respond_with_data(body, content_type="text/csv")
+
+
+def _live(data_dir: Path, httpserver: HTTPServer, indicators: str = CHILD_INJURY, parents: str = "15") -> dict:
+    resources = make_resources(data_dir, mode="live")
+    resources["fingertips_source"] = FingertipsResource(
+        base_url=httpserver.url_for("/api/"), indicators=indicators, parent_area_types=parents
+    )
+    return resources
+
+
+def _sample_text(fingertips_id: int = 90284, parent: int = 15) -> str:
+    return _sample(API.data_url(fingertips_id, 502, parent)).read_text(encoding="utf-8")
+
+
+def _rows_of(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(text.splitlines()))
+
+
+def _check(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
+    (evaluation,) = result.get_asset_check_evaluations()
+    return evaluation
+
+
+def test_sample_mode_fills_the_indicator_table(resources: dict, data_dir: Path) -> None:
+    result = materialize(ASSETS, resources)
+    assert result.success, _failures(result)
+    assert _check(result).passed
+
+    # Dorset and England from the England-parent export, South West from the regions export, read by hand
+    published = _rows_of(_sample_text(90284, 15)) + _rows_of(_sample_text(90284, 6))
+    expected = {
+        (row["Area Code"], row["Sex"], row["Time period"]): row
+        for row in published
+        if row["Category Type"] == "" and row["Parent Code"] != row["Area Code"]
+    }
+    got = _query(
+        data_dir,
+        "select area_code, area_type, variant, period_label, value, numerator, denominator, lower_95, upper_95, "
+        "lower_998, upper_998, ci_method, value_status from marts.indicator_values "
+        "where indicator_id = 'ph_child_injury_admissions_0_14' "
+        "and area_code in ('E06000059', 'E12000009', 'E92000001')",
+    )
+    assert len(got) == 3 * 3 * 5  # three areas, Persons/Male/Female, five years
+    sexes = {"all": "Persons", "male": "Male", "female": "Female"}
+    for code, area_type, variant, label, value, count, denominator, l95, u95, l998, u998, method, status in got:
+        row = expected[(code, sexes[variant], label)]
+        assert area_type == {"E06000059": "council", "E12000009": "region", "E92000001": "england"}[code]
+        assert value == float(row["Value"])
+        assert (count, denominator) == (float(row["Count"]), float(row["Denominator"]))
+        assert (l95, u95) == (float(row["Lower CI 95.0 limit"]), float(row["Upper CI 95.0 limit"]))
+        assert l998 == (float(row["Lower CI 99.8 limit"]) if row["Lower CI 99.8 limit"] else None)
+        assert u998 == (float(row["Upper CI 99.8 limit"]) if row["Upper CI 99.8 limit"] else None)
+        assert (method, status) == ("published", "ok")
+
+    statuses = dict(
+        _query(
+            data_dir,
+            "select indicator_id, value_status || ' / ' || status_token from marts.indicator_values "
+            "where area_code = 'E06000053' and variant = 'all' and period_label in ('2020/21 - 22/23', '2023')",
+        )
+    )
+    assert statuses == {
+        "ph_violent_crime_admissions": "suppressed / Value suppressed for disclosure control due to small count",
+        "ph_first_time_entrants_yjs": "not_available / Value for Cornwall and Isles of Scilly combined",
+    }
+    indicators = {row[0] for row in _query(data_dir, "select distinct indicator_id from marts.indicator_values")}
+    assert indicators == {
+        "ph_ksi_rate",
+        "ph_violent_crime_admissions",
+        "ph_first_time_entrants_yjs",
+        "ph_child_injury_admissions_0_14",
+    }
+    # the comparison and trend texts reach clean for reconciling later
+    trend = _query(
+        data_dir,
+        "select recent_trend, compared_to_parent from clean.ohid_fingertips where area_code = 'E06000059' "
+        "and fingertips_id = 90284 and parent_area_type_id = 6 and sex = 'Persons' and time_period = '2023/24'",
+    )
+    source = next(
+        row
+        for row in _rows_of(_sample_text(90284, 6))
+        if (row["Area Code"], row["Sex"], row["Time period"]) == ("E06000059", "Persons", "2023/24")
+    )
+    assert trend == [(source["Recent Trend"], source["Compared to Regions (statistical) value or percentiles"])]
+
+
+def test_unchanged_exports_rebuild_nothing(resources: dict, data_dir: Path) -> None:
+    assert materialize(ASSETS, resources).success
+    loads = _query(data_dir, "select count(*) from meta.loads")[0][0]
+    before = table_fingerprints(_database(data_dir))
+    again = materialize(ASSETS, resources)
+    assert again.success
+    rebuilt = {event.asset_key for event in again.get_asset_materialization_events()}
+    assert dg.AssetKey(["landing", "ohid_fingertips"]) not in rebuilt
+    assert dg.AssetKey(["clean", "ohid_fingertips"]) not in rebuilt
+    assert dg.AssetKey(["marts", "public_health_indicators"]) not in rebuilt
+    assert _query(data_dir, "select count(*) from meta.loads")[0][0] == loads
+    assert table_fingerprints(_database(data_dir)) == before
+
+
+def test_real_export_over_http_matches_the_file(httpserver: HTTPServer, data_dir: Path) -> None:
+    real = REAL_DATA / "la_hospital_admissions_2324.csv"
+    if not real.exists():
+        pytest.skip(f"{real} is not present (shared real-data folder absent)")
+    text = real.read_text(encoding="utf-8-sig")
+    _serve(httpserver, {(90284, 15): text})
+    result = materialize(ASSETS, _live(data_dir, httpserver))
+    assert result.success, _failures(result)
+
+    published = {
+        (row["Area Code"], row["Sex"], row["Time period"]): row
+        for row in _rows_of(text)
+        if row["Category Type"] == ""
+        and (row["Area Code"] == "E06000059" or (row["Area Code"] == "E92000001" and row["Parent Code"] == ""))
+    }
+    got = _query(
+        data_dir,
+        "select area_code, variant, period_label, value, numerator, denominator, lower_95, upper_95, lower_998, "
+        "upper_998 from marts.indicator_values where area_code in ('E06000059', 'E92000001')",
+    )
+    assert len(got) == len(published) == 74
+    sexes = {"all": "Persons", "male": "Male", "female": "Female"}
+    for code, variant, label, *figures in got:
+        row = published[(code, sexes[variant], label)]
+        columns = ("Value", "Count", "Denominator", "Lower CI 95.0 limit", "Upper CI 95.0 limit")
+        assert figures[:5] == [float(row[name]) for name in columns]
+        assert figures[5] == (float(row["Lower CI 99.8 limit"]) if row["Lower CI 99.8 limit"] else None)
+        assert figures[6] == (float(row["Upper CI 99.8 limit"]) if row["Upper CI 99.8 limit"] else None)
+    dorset_latest = _query(
+        data_dir,
+        "select value from marts.indicator_values where area_code = 'E06000059' and variant = 'all' "
+        "and period_label = '2023/24'",
+    )
+    assert dorset_latest == [(103.69141,)]  # the file's Persons row for Dorset, 2023/24
+
+
+def _baseline(httpserver: HTTPServer, data_dir: Path) -> dict[str, str]:
+    _serve(httpserver, {(90284, 15): _sample_text()})
+    assert materialize(ASSETS, _live(data_dir, httpserver)).success
+    return table_fingerprints(_database(data_dir))
+
+
+def _edited(edit: dict[str, str], line: int) -> str:
+    rows = list(csv.reader(_sample_text().splitlines()))
+    header = rows[0]
+    for column, value in edit.items():
+        rows[line - 1][header.index(column)] = value
+    return "\n".join(",".join(f'"{cell}"' if "," in cell else cell for cell in row) for row in rows) + "\n"
+
+
+def _dorset_line() -> int:
+    rows = _rows_of(_sample_text())
+    return next(index + 2 for index, row in enumerate(rows) if row["Area Code"] == "E06000059")
+
+
+@pytest.mark.parametrize(
+    ("edit", "rule"),
+    [
+        ({"Value note": "Data revised by the provider after publication"}, "every value note is of a known kind"),
+        ({"Area Code": "W06000015"}, "area_code is in the English areas known to the warehouse"),
+        ({"Lower CI 95.0 limit": "999"}, "published limits bracket the value"),
+    ],
+)
+def test_bad_rows_block_and_leave_clean_and_marts_unchanged(
+    httpserver: HTTPServer, data_dir: Path, edit: dict[str, str], rule: str
+) -> None:
+    before = _baseline(httpserver, data_dir)
+    line = _dorset_line()
+    _serve(httpserver, {(90284, 15): _edited(edit, line)})
+    result = materialize(ASSETS, _live(data_dir, httpserver))
+    evaluation = _check(result)
+    assert not evaluation.passed
+    failures = evaluation.metadata["failures"].value
+    assert len(failures) == 1
+    assert failures[0]["rule"].startswith(rule)
+    assert failures[0]["examples"][0]["_source_row"] == line
+    assert table_fingerprints(_database(data_dir)) == before
+    assert dg.AssetKey(["clean", "ohid_fingertips"]) not in {
+        event.asset_key for event in result.get_asset_materialization_events()
+    }
+
+
+def test_missing_value_column_fails_naming_file_and_is_logged(httpserver: HTTPServer, data_dir: Path) -> None:
+    before = _baseline(httpserver, data_dir)
+    rows = [line.split(",") for line in _sample_text().splitlines()]
+    assert rows[0][12] == "Value"
+    broken = "\n".join(line.replace(",Value,", ",Amount,", 1) for line in _sample_text().splitlines()) + "\n"
+    _serve(httpserver, {(90284, 15): broken})
+    result = materialize(ASSETS, _live(data_dir, httpserver))
+    assert not result.success
+    assert "line 1: the header lacks 'Value'" in _failures(result)
+    assert "by_indicator_id?indicator_ids=90284" in _failures(result)
+    assert table_fingerprints(_database(data_dir)) == before
+    status, message = _query(data_dir, "select status, message from meta.loads order by started_at desc limit 1")[0]
+    assert status == "failed"
+    assert "the header lacks 'Value'" in message
+
+
+def test_unknown_indicator_id_fails_before_loading(httpserver: HTTPServer, data_dir: Path) -> None:
+    _serve(httpserver, {(99999, 15): _sample_text()}, metadata=json.dumps({}))
+    result = materialize(ASSETS, _live(data_dir, httpserver, indicators="ph_ksi_rate=99999"))
+    assert not result.success
+    assert "indicator 99999 is not known to Fingertips" in _failures(result)
+    assert table_fingerprints(_database(data_dir), ("clean",)) == {}
+
+
+def test_json_error_body_with_status_200_fails_clearly(httpserver: HTTPServer, data_dir: Path) -> None:
+    before = _baseline(httpserver, data_dir)
+    _serve(httpserver, {(90284, 15): json.dumps({"Message": "An error has occurred."})})
+    result = materialize(ASSETS, _live(data_dir, httpserver))
+    assert not result.success
+    assert "JSON error instead of CSV: An error has occurred." in _failures(result)
+    assert table_fingerprints(_database(data_dir)) == before
+
+
+def test_json_error_with_status_500_names_the_url(httpserver: HTTPServer, tmp_path: Path) -> None:
+    settings = HttpSettings(retries=1, backoff_factor=0.01, read_timeout_s=5.0)
+    downloader = Downloader(build_session(settings), RawStore(tmp_path), settings)
+    httpserver.expect_request("/api/all_data/csv/by_indicator_id").respond_with_json(
+        {"Message": "An error has occurred.", "ExceptionMessage": "Indicator not found"}, status=500
+    )
+    url = FingertipsApi(httpserver.url_for("/api/")).data_url(90284, 502, 15)
+    with pytest.raises(SourceError, match=r"by_indicator_id\?indicator_ids=90284.*(HTTP 500|retries)"):
+        downloader.fetch(url, "ohid", "all_data")
+
+
+def test_429_with_retry_after_is_waited_out(httpserver: HTTPServer, data_dir: Path) -> None:
+    _serve(httpserver, {(90284, 15): _sample_text()})
+    httpserver.expect_oneshot_request("/api/all_data/csv/by_indicator_id").respond_with_data(
+        "Too many requests", status=429, headers={"Retry-After": "1"}
+    )
+    started = time.monotonic()
+    result = materialize(ASSETS, _live(data_dir, httpserver))
+    assert result.success, _failures(result)
+    assert time.monotonic() - started >= 1.0
+    data_requests = [request for request, _ in httpserver.log if request.path.endswith("by_indicator_id")]
+    assert len([request for request in data_requests if "all_data" in request.path]) == 2
+
+
+def test_exports_under_different_parents_must_agree(httpserver: HTTPServer, data_dir: Path) -> None:
+    regions = list(csv.reader(_sample_text(90284, 6).splitlines()))
+    header = regions[0]
+    line = next(
+        index + 1
+        for index, row in enumerate(regions)
+        if row[header.index("Area Code")] == "E06000059" and row[header.index("Sex")] == "Persons"
+    )
+    row = regions[line - 1]
+    low, high = float(row[header.index("Lower CI 95.0 limit")]), float(row[header.index("Upper CI 95.0 limit")])
+    row[header.index("Value")] = f"{(low + high) / 2 + 0.001:.7f}"  # still inside its limits
+    text = "".join(",".join(f'"{cell}"' if "," in cell else cell for cell in cells) + "\n" for cells in regions)
+    _serve(httpserver, {(90284, 15): _sample_text(90284, 15), (90284, 6): text})
+    result = materialize(ASSETS, _live(data_dir, httpserver, parents="15,6"))
+    evaluation = _check(result)
+    assert not evaluation.passed
+    failures = evaluation.metadata["failures"].value
+    assert [failure["column"] for failure in failures] == ["same_across_parents"]
+    # both copies are reported: the edited line of the regions export and Dorset's line in the England export
+    assert failures[0]["failing_rows"] == 2
+    assert line in {example["_source_row"] for example in failures[0]["examples"]}
+    assert table_fingerprints(_database(data_dir), ("clean",)) == {}

@@ -1,0 +1,75 @@
+"""The warehouse file: migrations once, one holder at a time (others wait), and a snapshot readers can hold."""
+
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+
+from warehouse.database import Warehouse, migrate
+from warehouse.publish import publish_snapshot
+
+
+def test_migrations_apply_once(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    first = migrate(con)
+    assert first and first[0] == "001_schemas.sql"
+    assert migrate(con) == []
+    schemas = {row[0] for row in con.execute("select schema_name from duckdb_schemas()").fetchall()}
+    assert {"landing", "clean", "marts", "meta"} <= schemas
+
+
+def test_a_second_writer_waits_instead_of_failing(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "w.duckdb", lock_timeout_s=10)
+    holding = threading.Event()
+    order: list[str] = []
+
+    def first_writer() -> None:
+        with warehouse.connect() as con:
+            con.execute("create table marts.t as select 1 as x")
+            holding.set()
+            time.sleep(0.6)
+            order.append("first done")
+
+    thread = threading.Thread(target=first_writer)
+    thread.start()
+    holding.wait(5)
+    started = time.monotonic()
+    with warehouse.connect() as con:  # no "Could not set lock" error: it waits for the first
+        order.append("second in")
+        assert con.execute("select x from marts.t").fetchall() == [(1,)]
+    thread.join()
+    assert order == ["first done", "second in"]
+    assert time.monotonic() - started >= 0.3
+
+
+def test_busy_beyond_the_timeout_is_a_clear_error(tmp_path: Path) -> None:
+    holder = Warehouse(tmp_path / "w.duckdb")
+    impatient = Warehouse(tmp_path / "w.duckdb", lock_timeout_s=0.3)
+    with holder.locked():
+        try:
+            with impatient.connect():
+                raise AssertionError("should not get the warehouse")
+        except TimeoutError as error:
+            assert "held by another run" in str(error)
+
+
+def test_snapshot_swaps_in_while_a_reader_holds_the_old_one(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "w.duckdb")
+    snapshot = tmp_path / "published" / "outcomes.duckdb"
+    with warehouse.connect() as con:
+        con.execute("create table marts.indicator_values_copy as select 1 as version")
+        con.execute("create table landing.child_level as select 'secret' as id")
+    with warehouse.locked():
+        copied = publish_snapshot(warehouse.path, snapshot)
+    assert "landing.child_level" not in copied and "marts.indicator_values_copy" in copied
+    reader = duckdb.connect(str(snapshot), read_only=True)  # a report tool keeps the old file open
+    with warehouse.connect() as con:
+        con.execute("update marts.indicator_values_copy set version = 2")
+    with warehouse.locked():
+        publish_snapshot(warehouse.path, snapshot)
+    assert reader.execute("select version from marts.indicator_values_copy").fetchall() == [(1,)]
+    reader.close()
+    fresh = duckdb.connect(str(snapshot), read_only=True)
+    assert fresh.execute("select version from marts.indicator_values_copy").fetchall() == [(2,)]
+    assert not list(snapshot.parent.glob(".*partial"))
