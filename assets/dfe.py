@@ -81,11 +81,15 @@ def land_and_check(
     parse: Callable[[Path, str], pd.DataFrame],
     suite: Callable[[duckdb.DuckDBPyConnection], Suite],
     check_name: str,
-) -> dg.MaterializeResult | None:
-    """Log, land and check one file as the `dataset_key` partition of `landing.<table>`; None if unchanged."""
+) -> dg.MaterializeResult | dg.AssetCheckResult:
+    """Log, land and check one file as the `dataset_key` partition of `landing.<table>`.
+
+    An unchanged file already published gives only the check's verdict on the landed rows: nothing
+    materialises, so nothing downstream rebuilds (a check spec's result is required even then).
+    """
     if unchanged_since_published(con, source, dataset_key, fetched.sha256, [dataset_key]):
         context.log.info(f"{dataset_key}: {fetched.url} is unchanged and already in clean; nothing to rebuild.")
-        return None
+        return check_result(check_name, run_suite(con, suite(con), f"{PARTITION_COLUMN} = ?", [dataset_key]))
     facts = FileFacts(
         fetched.url,
         str(fetched.path),
@@ -137,8 +141,7 @@ def land_and_check(
 def _run(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, check_name: str, **kwargs: object
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """Land and check; when the file is unchanged and published, report the check only, so that nothing
-    materialises and nothing downstream rebuilds (a check spec's result is required even then)."""
+    """Land and check in one warehouse connection; a data or warehouse error is final (no retry)."""
     try:
         with warehouse.warehouse().connect() as con:
             result = land_and_check(context, con, check_name=check_name, **kwargs)  # type: ignore[arg-type]
@@ -146,14 +149,7 @@ def _run(
         raise
     except Exception as error:
         raise dg.Failure(description=f"{type(error).__name__}: {error}", allow_retries=False) from error
-    if result is None:
-        yield dg.AssetCheckResult(
-            check_name=check_name,
-            passed=True,
-            description="The publisher's file is unchanged and already passed these rules when it was published.",
-        )
-    else:
-        yield result
+    yield result
 
 
 def _dfe_landing(dataset: ees.Dataset) -> dg.AssetsDefinition:
