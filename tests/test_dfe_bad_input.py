@@ -219,3 +219,9 @@ def test_an_unconfirmed_catalogue_id_is_refused_live(warehouse_copy: Path) -> No
     message = failure_message(result)
     assert "cin_b1: catalogue id 'b1-children-in-need-by-la' has not been confirmed" in message
     assert "ees_datasets.json" in message
+
+
+def test_checking_before_the_reference_tables_exist_says_so(tmp_path: Path) -> None:
+    result = materialize([landing_asset("cin_d5")], make_resources(tmp_path / "data"))
+    assert "marts.areas is missing: materialise marts/areas first" in failure_message(result)
+    assert table_fingerprints(warehouse(tmp_path / "data"), ("clean",)) == {}
