@@ -6,11 +6,13 @@ one council or one machine.
 
 import os
 import secrets
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
+from sources.ees import CATALOGUE_FILE, Catalogue, load_catalogue
 from sources.http import Downloader, HttpSettings, RawStore, build_session
 from warehouse.database import Warehouse
 
@@ -143,3 +145,34 @@ class CouncilReturnsResource(dg.ConfigurableResource):
             with os.fdopen(descriptor, "w") as handle:
                 handle.write(secrets.token_hex(32))
         return path.read_text().strip().encode()
+
+
+class EesResource(dg.ConfigurableResource):
+    """DfE Explore Education Statistics: the catalogue of data sets to load and the two routes' base URLs."""
+
+    catalogue_file: str = Field(
+        default="", description="The data-set catalogue (JSON); empty = sources/catalogue/ees_datasets.json."
+    )
+    catalogue_base: str = Field(default="", description="Data-catalogue download base; empty = the file's value.")
+    api_base: str = Field(default="", description="EES public API v1 base; empty = the catalogue file's value.")
+
+    def catalogue(self) -> Catalogue:
+        loaded = load_catalogue(Path(self.catalogue_file) if self.catalogue_file else CATALOGUE_FILE)
+        return replace(
+            loaded,
+            catalogue_base=self.catalogue_base or loaded.catalogue_base,
+            api_base=self.api_base or loaded.api_base,
+        )
+
+
+class PopulationResource(dg.ConfigurableResource):
+    """Where the 0-17 population estimates come from: DfE's prepared file (every authority) or ONS's Nomis API."""
+
+    route: str = Field(default="dfe_file", description="'dfe_file' or 'nomis'.")
+    dfe_file_url: str = Field(
+        default="https://raw.githubusercontent.com/dfe-analytical-services/CSC_outcomes_and_enablers/main/"
+        "data-raw/ons_mid-year_population_estimates_2012_to_2024.csv",
+        description="The DfE-prepared ONS mid-year 0-17 estimates (EES layout).",
+    )
+    nomis_base: str = "https://www.nomisweb.co.uk/api/v01/dataset/"
+    nomis_years: str = Field(default="2018-2024", description="Mid-years asked of Nomis, e.g. '2018-2024'.")

@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.ascof import adult_social_care_indicators, clean_ascof_measures, landing_ascof_measures
 from assets.council_returns import clean_council_returns, council_return_indicators, landing_council_returns
+from assets.dfe import DFE_CLEAN, DFE_LANDING, clean_ons_population, csc_indicators, landing_ons_population
 from assets.ohid import clean_ohid_fingertips, landing_ohid_fingertips, public_health_indicators
 from assets.publish import published_outcomes_asset
 from assets.reference import areas
@@ -11,7 +12,9 @@ from assets.resources import (
     AscofResource,
     CouncilResource,
     CouncilReturnsResource,
+    EesResource,
     FingertipsResource,
+    PopulationResource,
     PublisherClient,
     Stats19Resource,
     WarehouseResource,
@@ -42,7 +45,14 @@ SOURCE_ASSETS = [
     landing_council_returns,
     clean_council_returns,
 ]
-INDICATOR_ASSETS = [road_indicators, public_health_indicators, adult_social_care_indicators, council_return_indicators]
+SOURCE_ASSETS += [*DFE_LANDING, *DFE_CLEAN, landing_ons_population, clean_ons_population]
+INDICATOR_ASSETS = [
+    road_indicators,
+    public_health_indicators,
+    adult_social_care_indicators,
+    csc_indicators,
+    council_return_indicators,
+]
 
 defs = dg.Definitions(
     assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, published_outcomes_asset(INDICATOR_ASSETS)],
@@ -84,6 +94,17 @@ defs = dg.Definitions(
             population_table=configured("COUNCIL_RETURNS_POPULATION_TABLE"),
             population_0_17=configured("COUNCIL_RETURNS_POPULATION_0_17"),
             max_bytes=configured("COUNCIL_RETURNS_MAX_BYTES"),
+        ),
+        "ees_source": EesResource(
+            catalogue_file=configured("DFE_EES_CATALOGUE_FILE"),
+            catalogue_base=configured("DFE_EES_CATALOGUE_BASE"),
+            api_base=configured("DFE_EES_API_BASE"),
+        ),
+        "population_source": PopulationResource(
+            route=configured("ONS_POPULATION_ROUTE"),
+            dfe_file_url=configured("ONS_POPULATION_DFE_FILE_URL"),
+            nomis_base=configured("ONS_NOMIS_BASE"),
+            nomis_years=configured("ONS_NOMIS_YEARS"),
         ),
     },
     executor=dg.in_process_executor,

@@ -61,6 +61,15 @@ DEFAULTS: dict[str, Any] = {
     "COUNCIL_RETURNS_POPULATION_TABLE": "clean.ons_population_0_17",
     "COUNCIL_RETURNS_POPULATION_0_17": 67149.0,
     "COUNCIL_RETURNS_MAX_BYTES": 256 * 1024**2,
+    # DfE Explore Education Statistics (children's social care, pupil absence) and ONS 0-17 population
+    "DFE_EES_CATALOGUE_FILE": "",
+    "DFE_EES_CATALOGUE_BASE": "",
+    "DFE_EES_API_BASE": "",
+    "ONS_POPULATION_ROUTE": "dfe_file",
+    "ONS_POPULATION_DFE_FILE_URL": "https://raw.githubusercontent.com/dfe-analytical-services/CSC_outcomes_and_enablers/"
+    "main/data-raw/ons_mid-year_population_estimates_2012_to_2024.csv",
+    "ONS_NOMIS_BASE": "https://www.nomisweb.co.uk/api/v01/dataset/",
+    "ONS_NOMIS_YEARS": "2018-2024",
 }
 
 

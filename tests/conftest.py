@@ -17,7 +17,9 @@ from assets.resources import (
     AscofResource,
     CouncilResource,
     CouncilReturnsResource,
+    EesResource,
     FingertipsResource,
+    PopulationResource,
     PublisherClient,
     Stats19Resource,
     WarehouseResource,
@@ -50,6 +52,8 @@ def make_resources(data_dir: Path, mode: str = "sample", stats19_base_url: str |
             key_file=str(data_dir / "keys" / "pseudonym.key"),
             report_dir=str(data_dir / "reports"),
         ),
+        "ees_source": EesResource(),
+        "population_source": PopulationResource(),
     }
 
 

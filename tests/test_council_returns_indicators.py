@@ -119,9 +119,14 @@ def write_quarter(drop: Path, children: list[Child], as_at: date) -> Path:
 def add_population(database: Path) -> None:
     con = duckdb.connect(str(database))
     try:
-        con.execute("create table clean.ons_population_0_17 (area_code varchar, year integer, population bigint)")
+        # As the ONS source publishes it: a headline row per area and mid-year in clean.ons_population.
         for year, population in POPULATION.items():
-            con.execute("insert into clean.ons_population_0_17 values ('E06000059', ?, ?)", [year, population])
+            con.execute(
+                "insert into clean.ons_population (dataset, time_period, period_year, period_start, area_code, "
+                "is_headline, numerator, numerator_status, _source_row) "
+                "values ('ons_population', ?, ?, make_date(?, 6, 30), 'E06000059', true, ?, 'ok', 2)",
+                [str(year), year, year, population],
+            )
     finally:
         con.close()
 

@@ -130,11 +130,11 @@ def population_0_17(
 
     DfE divides a year to 31 March by the mid-year estimate of the previous calendar year (mid-2024 for
     2024-25). For any quarter end this is the latest mid-year on or before it, and the latest published
-    year when that one is not out yet. `table` needs columns area_code, year, population.
+    year when that one is not out yet. `table` (a table or view) needs columns area_code, year, population.
     """
     schema, name = table.split(".", 1)
     exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
     ).fetchall()[0][0]
     if exists:
         wanted = as_at.year if as_at.month >= 7 else as_at.year - 1
