@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 from scipy import stats
 
@@ -17,6 +18,7 @@ SIMILAR = "similar"
 NO_CHANGE = "no significant change"
 
 
+@lru_cache(maxsize=32)
 def z_value(confidence: float) -> float:
     """The two-sided normal quantile: 1.96 at 95%, 3.09 at 99.8%."""
     return float(stats.norm.ppf(1 - (1 - confidence) / 2))
@@ -59,9 +61,7 @@ def poisson_method(count: float) -> str:
     return "computed: exact Poisson" if count < 10 else "computed: Byar"
 
 
-def rate_interval(
-    count: float, denominator: float, multiplier: float, confidence: float = 0.95
-) -> tuple[float, float]:
+def rate_interval(count: float, denominator: float, multiplier: float, confidence: float = 0.95) -> tuple[float, float]:
     """Interval of a crude rate count/denominator*multiplier (the count's Poisson interval, scaled)."""
     if denominator <= 0:
         raise ValueError(f"a rate needs a positive denominator, not {denominator}")
@@ -77,7 +77,9 @@ def _higher_lower(higher: bool, polarity: str) -> str:
     return "worse" if higher == (polarity == "lower_is_better") else "better"
 
 
-def compare_with_benchmark(lower: float | None, upper: float | None, benchmark: float | None, polarity: str) -> str | None:
+def compare_with_benchmark(
+    lower: float | None, upper: float | None, benchmark: float | None, polarity: str
+) -> str | None:
     """Fingertips' comparison: "similar" when the benchmark lies inside the area's interval, else
     "better"/"worse" by polarity ("higher"/"lower" for context-only indicators)."""
     if lower is None or upper is None or benchmark is None or any(map(math.isnan, (lower, upper, benchmark))):
@@ -131,8 +133,9 @@ def trend_statistic(numerators: Sequence[float], denominators: Sequence[float] |
     times = list(range(len(counts)))
     total_count, total_size = sum(counts), sum(sizes)
     pooled = total_count / total_size
-    score = sum(t * (o - n * pooled) for t, o, n in zip(times, counts, sizes))
-    spread = sum(n * t * t for t, n in zip(times, sizes)) - sum(n * t for t, n in zip(times, sizes)) ** 2 / total_size
+    score = sum(t * (o - n * pooled) for t, o, n in zip(times, counts, sizes, strict=True))
+    weighted = sum(n * t for t, n in zip(times, sizes, strict=True))
+    spread = sum(n * t * t for t, n in zip(times, sizes, strict=True)) - weighted**2 / total_size
     if kind == "proportion":
         variance = pooled * (1 - pooled) * spread
     elif kind == "rate":
@@ -155,10 +158,8 @@ def recent_trend(
     """The recent-trend verdict over the last `points` annual values (None when fewer are known)."""
     if len(numerators) < points:
         return None
-    statistic = trend_statistic(
-        numerators[-points:], None if denominators is None else denominators[-points:], kind
-    )
-    if abs(statistic) <= float(stats.chi2.ppf(confidence, 1)):
+    statistic = trend_statistic(numerators[-points:], None if denominators is None else denominators[-points:], kind)
+    if abs(statistic) <= z_value(confidence) ** 2:
         return NO_CHANGE
     return _direction(statistic > 0, polarity)
 
