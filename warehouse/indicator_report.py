@@ -101,8 +101,8 @@ REPORT_COLUMNS = [
     "period_start", "period_end", "variant", "value", "lower_95", "upper_95", "lower_998", "upper_998",
     "ci_method", "numerator", "denominator", "unit", "polarity", "england_value", "region_value",
     "neighbours_mean", "neighbours_count", "neighbours_version", "vs_england", "vs_region", "vs_neighbours",
-    "significance_basis", "previous_period_label", "previous_value", "direction_of_travel", "trend", "trend_method", "target",
-    "rag_status", "value_status", "status_token", "provisional", "as_of", "published_at", "caveats",
+    "significance_basis", "previous_period_label", "previous_value", "direction_of_travel", "trend",
+    "trend_method", "target", "rag_status", "value_status", "status_token", "provisional", "as_of", "published_at", "caveats",
     "source", "source_url", "source_sha256", "load_id", "commentary", "page_order",
 ]  # fmt: skip
 
