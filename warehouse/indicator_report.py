@@ -102,8 +102,8 @@ REPORT_COLUMNS = [
     "ci_method", "numerator", "denominator", "unit", "polarity", "england_value", "region_value",
     "neighbours_mean", "neighbours_count", "neighbours_version", "vs_england", "vs_region", "vs_neighbours",
     "significance_basis", "previous_period_label", "previous_value", "direction_of_travel", "trend",
-    "trend_method", "target", "rag_status", "value_status", "status_token", "provisional", "as_of", "published_at", "caveats",
-    "source", "source_url", "source_sha256", "load_id", "commentary", "page_order",
+    "trend_method", "target", "rag_status", "value_status", "status_token", "provisional", "as_of",
+    "published_at", "caveats", "source", "source_url", "source_sha256", "load_id", "commentary", "page_order",
 ]  # fmt: skip
 
 
