@@ -112,3 +112,20 @@ class AscofResource(dg.ConfigurableResource):
 
     def measure_codes(self) -> dict[str, str]:
         return _pairs(self.measures)
+
+
+class ReportResource(dg.ConfigurableResource):
+    """The Outcomes Monitoring Report: which outcome, which period, where it is written (issue 5)."""
+
+    reports_dir: str = Field(description="Where the HTML report is written (reports/).")
+    outcome: str = Field(default="safe", description="The outcome the report is for; names the file.")
+    period_end: str = Field(
+        default="", description="YYYY-MM-DD: each indicator's latest period ending by then; empty for the latest."
+    )
+    as_of: str = Field(
+        default="", description="An ISO date-time: rebuild the report as it stood then, from the value history."
+    )
+    changes_since: str = Field(
+        default="", description="The last report's date (YYYY-MM-DD): what changed since; empty for the last build."
+    )
+    neighbours_version: str = Field(default="", description="Statistical-neighbour list version; empty for the latest.")

@@ -6,11 +6,13 @@ from assets.ascof import adult_social_care_indicators, clean_ascof_measures, lan
 from assets.ohid import clean_ohid_fingertips, landing_ohid_fingertips, public_health_indicators
 from assets.publish import published_outcomes_asset
 from assets.reference import areas
+from assets.reports import indicator_report_asset, outcomes_report_asset
 from assets.resources import (
     AscofResource,
     CouncilResource,
     FingertipsResource,
     PublisherClient,
+    ReportResource,
     Stats19Resource,
     WarehouseResource,
 )
@@ -38,9 +40,12 @@ SOURCE_ASSETS = [
     clean_ascof_measures,
 ]
 INDICATOR_ASSETS = [road_indicators, public_health_indicators, adult_social_care_indicators]
+# The report cards follow every indicator asset; the snapshot carries them; the HTML report reads the snapshot.
+REPORT_CARDS = indicator_report_asset(INDICATOR_ASSETS)
+PUBLISHED = published_outcomes_asset([*INDICATOR_ASSETS, REPORT_CARDS])
 
 defs = dg.Definitions(
-    assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, published_outcomes_asset(INDICATOR_ASSETS)],
+    assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, REPORT_CARDS, PUBLISHED, outcomes_report_asset(PUBLISHED)],
     jobs=[main_job, nightly_job],
     schedules=[nightly_refresh],
     resources={
@@ -70,6 +75,14 @@ defs = dg.Definitions(
             parent_area_types=configured("FINGERTIPS_PARENT_AREA_TYPES"),
         ),
         "ascof_source": AscofResource(releases=configured("ASCOF_RELEASES"), measures=configured("ASCOF_MEASURES")),
+        "report": ReportResource(
+            reports_dir=configured("SAFE_OUTCOMES_REPORTS_DIR"),
+            outcome=configured("SAFE_OUTCOMES_REPORT_OUTCOME"),
+            period_end=configured("SAFE_OUTCOMES_REPORT_PERIOD_END"),
+            as_of=configured("SAFE_OUTCOMES_REPORT_AS_OF"),
+            changes_since=configured("SAFE_OUTCOMES_REPORT_CHANGES_SINCE"),
+            neighbours_version=configured("SAFE_OUTCOMES_NEIGHBOURS_VERSION"),
+        ),
     },
     executor=dg.in_process_executor,
 )

@@ -84,6 +84,15 @@ def _percent(value: float | None) -> str:
     return "-" if value is None or value != value else f"{value:+.1f}%"
 
 
+def report_path(result: dg.ExecuteInProcessResult) -> str | None:
+    """Where the run wrote the Outcomes Monitoring Report (from the report asset's metadata)."""
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key == dg.AssetKey(["reports", "outcomes_monitoring"]):
+            return str(materialization.metadata["path"].value)
+    return None
+
+
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
     messages = []
     for evaluation in result.get_asset_check_evaluations():
@@ -115,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warehouse:          {current_value('SAFE_OUTCOMES_WAREHOUSE')}")
     print(f"published snapshot: {published}\n")
     print(council_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
+    print(f"\nreport:             {report_path(result) or 'not written (see the run log)'}")
     return 0
 
 

@@ -53,6 +53,15 @@ DEFAULTS: dict[str, Any] = {
     "2021-22=https://files.digital.nhs.uk/A4/766F29/meas-from-asc-of-eng-2022-csv-v3.csv,"
     "2024-25=https://assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv",
     "ASCOF_MEASURES": "asc_feel_safe_pct=4A,asc_services_made_safe_pct=4B",
+    # Report (issue 5): the Outcomes Monitoring Report. Dates empty = the latest data / the previous build.
+    "SAFE_OUTCOMES_REPORTS_DIR": str(
+        PROJECT_ROOT / "reports" if "SAFE_OUTCOMES_DATA_DIR" not in os.environ else DATA_DIR / "reports"
+    ),
+    "SAFE_OUTCOMES_REPORT_OUTCOME": "safe",
+    "SAFE_OUTCOMES_REPORT_PERIOD_END": "",
+    "SAFE_OUTCOMES_REPORT_AS_OF": "",
+    "SAFE_OUTCOMES_REPORT_CHANGES_SINCE": "",
+    "SAFE_OUTCOMES_NEIGHBOURS_VERSION": "",
 }
 
 

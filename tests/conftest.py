@@ -18,6 +18,7 @@ from assets.resources import (
     CouncilResource,
     FingertipsResource,
     PublisherClient,
+    ReportResource,
     Stats19Resource,
     WarehouseResource,
 )
@@ -43,6 +44,7 @@ def make_resources(data_dir: Path, mode: str = "sample", stats19_base_url: str |
         "council": CouncilResource(),
         "fingertips_source": FingertipsResource(),
         "ascof_source": AscofResource(releases=DEFAULTS["ASCOF_RELEASES"]),
+        "report": ReportResource(reports_dir=str(data_dir / "reports")),
     }
 
 
