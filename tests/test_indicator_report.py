@@ -10,10 +10,14 @@ import re
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
-from tests.conftest import table_fingerprints
+from assets.reports import outcomes_report_asset
+from assets.resources import ReportResource
+from pipelines.definitions import PUBLISHED
+from tests.conftest import make_resources, table_fingerprints
 from warehouse.database import migrate
 from warehouse.indicator_report import build_indicator_report, compute_report
 from warehouse.reference import load_reference
@@ -238,3 +242,15 @@ def test_report_document_has_a_page_per_indicator_and_loads_nothing(warehouse: P
     assert "▼ worse" in document  # the verdict as a word and a symbol, not colour alone
     assert "Red: target missed" in document
     assert earlier.period == "2023-03-31" and "2023-24" not in earlier.html.split("Summary")[1].split("</table>")[0]
+
+
+def test_report_settings_are_checked_before_anything_is_read(tmp_path: Path) -> None:
+    resources = make_resources(tmp_path)
+    resources["report"] = ReportResource(reports_dir=str(tmp_path / "reports"), period_end="31/12/2025")
+    result = dg.materialize([outcomes_report_asset(PUBLISHED)], resources=resources, raise_on_error=False)
+    assert not result.success
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    assert "SAFE_OUTCOMES_REPORT_PERIOD_END must be a date YYYY-MM-DD, not '31/12/2025'" in str(
+        failure.step_failure_data.error.message
+    )
+    assert not (tmp_path / "reports").exists()
