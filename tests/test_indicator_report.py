@@ -254,3 +254,31 @@ def test_report_settings_are_checked_before_anything_is_read(tmp_path: Path) -> 
         failure.step_failure_data.error.message
     )
     assert not (tmp_path / "reports").exists()
+
+
+def test_counts_at_31_march_are_a_yearly_series_for_a_context_indicator(warehouse: Path) -> None:
+    # Children in need at 31 March (a point in time), per 10,000 of 100,000 children: 100, 110, 120, 130, 150.
+    with duckdb.connect(str(warehouse)) as con:
+        for year, count in zip(range(2019, 2024), (1000, 1100, 1200, 1300, 1500), strict=True):
+            con.execute(
+                "insert into marts.indicator_values (indicator_id, area_code, area_name, area_type, period_type, "
+                "period_label, period_start, period_end, value, numerator, denominator, source) values "
+                "('csc_cin_rate', ?, 'Dorset', 'council', 'at_31_march', ?, ?, ?, ?, ?, 100000, 'dfe_cin_fixture')",
+                [DORSET, f"31 March {year}", date(year, 3, 31), date(year, 3, 31), count / 10, count],
+            )
+        con.execute(
+            "insert into marts.indicator_values (indicator_id, area_code, area_name, area_type, period_type, "
+            "period_label, period_start, period_end, value, source) values ('csc_cin_rate', ?, 'England', "
+            "'england', 'at_31_march', '31 March 2023', ?, ?, 120.0, 'dfe_cin_fixture')",
+            [ENGLAND, date(2023, 3, 31), date(2023, 3, 31)],
+        )
+        frame = compute_report(con)
+    latest = card(frame, "csc_cin_rate", "31 March 2023")
+    count_lower = 1500 * (1 - 1 / (9 * 1500) - Z95 / (3 * math.sqrt(1500))) ** 3  # Byar
+    assert latest["lower_95"] == pytest.approx(count_lower / 10, abs=1e-6) and latest["ci_method"] == "computed: Byar"
+    assert latest["vs_england"] == "higher"  # no_judgement: England's 120 lies below the interval
+    assert latest["previous_period_label"] == "31 March 2022"
+    # 150 vs 130 with se about 3.9 and 3.6: z = 3.8 > 1.96.
+    assert latest["direction_of_travel"] == "increasing"
+    # Pooled 0.0122, score 1200, spread 1,000,000: chi2 = 1200^2 / 12200 = 118.
+    assert latest["trend"] == "increasing"

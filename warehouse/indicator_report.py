@@ -183,8 +183,18 @@ def _interval(row: dict) -> tuple[float | None, float | None, float | None]:
 
 
 def _is_annual(period_type: str, start: object, end: object) -> bool:
+    """A year's period, or a point in time (a count at 31 March) that the trend test may take yearly."""
     days = (pd.Timestamp(end) - pd.Timestamp(start)).days
-    return "rolling" not in period_type and 360 <= days <= 370
+    return "rolling" not in period_type and (360 <= days <= 370 or days == 0)
+
+
+def _follows(earlier: dict, later: dict) -> bool:
+    """`later` is the next year after `earlier`: the next day, or, for points in time, a year on."""
+    start, end = pd.Timestamp(later["period_start"]), pd.Timestamp(later["period_end"])
+    previous_start, previous_end = pd.Timestamp(earlier["period_start"]), pd.Timestamp(earlier["period_end"])
+    if start == end and previous_start == previous_end:
+        return 365 <= (end - previous_end).days <= 366
+    return (start - previous_end).days == 1
 
 
 def _series_statistics(rows: list[dict]) -> list[dict]:
@@ -206,10 +216,7 @@ def _series_statistics(rows: list[dict]) -> list[dict]:
         kind = value_kind(row)
         if _is_annual(row["period_type"], row["period_start"], row["period_end"]):
             last = history[-5:]
-            consecutive = len(last) == 5 and all(
-                (pd.Timestamp(b["period_start"]) - pd.Timestamp(a["period_end"])).days == 1
-                for a, b in itertools.pairwise(last)
-            )
+            consecutive = len(last) == 5 and all(_follows(a, b) for a, b in itertools.pairwise(last))
             if consecutive and kind and all(value_kind(item) == kind for item in last):
                 if kind == "count":
                     trend = st.recent_trend([_number(item["value"]) for item in last], None, "rate", polarity)
@@ -261,7 +268,7 @@ def _caveats(row: dict) -> str:
         and "rolling" not in row["period_type"]
         and not _is_annual(row["period_type"], row["period_start"], row["period_end"])
     ):
-        notes.append("overlapping multi-year periods: no trend test")
+        notes.append("periods other than single years: no trend test")
     return "; ".join(notes)
 
 
