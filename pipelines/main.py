@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warehouse:          {current_value('SAFE_OUTCOMES_WAREHOUSE')}")
     print(f"published snapshot: {published}\n")
     print(council_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
-    print(f"\nreport:             {report_path(result) or 'not written (see the run log)'}")
+    print(f"\nreport:             {report_path(result) or 'not rebuilt: no source changed since the last run'}")
     return 0
 
 
