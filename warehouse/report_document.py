@@ -349,7 +349,8 @@ def render_report(
         summary.append(
             f"<tr><th scope='row'><a href='#indicator-{_e(indicator_id)}'>{_e(latest.title)}</a></th>"
             f"<td>{_e(latest.period_label)}</td><td>{_format(latest.value, unit)}</td>"
-            f"<td>{_e(_words(latest.vs_england))}</td><td>{_e(_words(latest.direction_of_travel))}</td>"
+            f"<td>{'not compared: a count' if unit == 'count' else _e(_words(latest.vs_england))}</td>"
+            f"<td>{_e(_words(latest.direction_of_travel))}</td>"
             f"<td>{_e(RAG_WORDS.get(str(latest.rag_status), 'no target'))}</td></tr>"
         )
     period = str(pd.Timestamp(latest_end).date())
