@@ -176,3 +176,20 @@ class PopulationResource(dg.ConfigurableResource):
     )
     nomis_base: str = "https://www.nomisweb.co.uk/api/v01/dataset/"
     nomis_years: str = Field(default="2018-2024", description="Mid-years asked of Nomis, e.g. '2018-2024'.")
+
+
+class ReportResource(dg.ConfigurableResource):
+    """The Outcomes Monitoring Report: which outcome, which period, where it is written (issue 5)."""
+
+    reports_dir: str = Field(description="Where the HTML report is written (reports/).")
+    outcome: str = Field(default="safe", description="The outcome the report is for; names the file.")
+    period_end: str = Field(
+        default="", description="YYYY-MM-DD: each indicator's latest period ending by then; empty for the latest."
+    )
+    as_of: str = Field(
+        default="", description="An ISO date-time: rebuild the report as it stood then, from the value history."
+    )
+    changes_since: str = Field(
+        default="", description="The last report's date (YYYY-MM-DD): what changed since; empty for the last build."
+    )
+    neighbours_version: str = Field(default="", description="Statistical-neighbour list version; empty for the latest.")

@@ -8,6 +8,7 @@ from assets.dfe import DFE_CLEAN, DFE_LANDING, clean_ons_population, csc_indicat
 from assets.ohid import clean_ohid_fingertips, landing_ohid_fingertips, public_health_indicators
 from assets.publish import published_outcomes_asset
 from assets.reference import areas
+from assets.reports import indicator_report_asset, outcomes_report_asset
 from assets.resources import (
     AscofResource,
     CouncilResource,
@@ -16,6 +17,7 @@ from assets.resources import (
     FingertipsResource,
     PopulationResource,
     PublisherClient,
+    ReportResource,
     Stats19Resource,
     WarehouseResource,
 )
@@ -53,9 +55,12 @@ INDICATOR_ASSETS = [
     csc_indicators,
     council_return_indicators,
 ]
+# The report cards follow every indicator asset; the snapshot carries them; the HTML report reads the snapshot.
+REPORT_CARDS = indicator_report_asset(INDICATOR_ASSETS)
+PUBLISHED = published_outcomes_asset([*INDICATOR_ASSETS, REPORT_CARDS])
 
 defs = dg.Definitions(
-    assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, published_outcomes_asset(INDICATOR_ASSETS)],
+    assets=[areas, *SOURCE_ASSETS, *INDICATOR_ASSETS, REPORT_CARDS, PUBLISHED, outcomes_report_asset(PUBLISHED)],
     jobs=[main_job, nightly_job, council_returns_job],
     schedules=[nightly_refresh],
     sensors=[council_returns_drop],
@@ -105,6 +110,14 @@ defs = dg.Definitions(
             dfe_file_url=configured("ONS_POPULATION_DFE_FILE_URL"),
             nomis_base=configured("ONS_NOMIS_BASE"),
             nomis_years=configured("ONS_NOMIS_YEARS"),
+        ),
+        "report": ReportResource(
+            reports_dir=configured("SAFE_OUTCOMES_REPORTS_DIR"),
+            outcome=configured("SAFE_OUTCOMES_REPORT_OUTCOME"),
+            period_end=configured("SAFE_OUTCOMES_REPORT_PERIOD_END"),
+            as_of=configured("SAFE_OUTCOMES_REPORT_AS_OF"),
+            changes_since=configured("SAFE_OUTCOMES_REPORT_CHANGES_SINCE"),
+            neighbours_version=configured("SAFE_OUTCOMES_NEIGHBOURS_VERSION"),
         ),
     },
     executor=dg.in_process_executor,

@@ -5,7 +5,12 @@ import dagster as dg
 # The council's own returns are partitioned by quarter, the public sources by data year; one Dagster job
 # cannot mix two partitionings, so the quarterly assets have their own job.
 COUNCIL_RETURNS = dg.AssetSelection.groups("council_returns")
-AREAS_AND_SNAPSHOT = dg.AssetSelection.assets(dg.AssetKey(["marts", "areas"]), dg.AssetKey(["published", "outcomes"]))
+AREAS_AND_REPORT = dg.AssetSelection.assets(
+    dg.AssetKey(["marts", "areas"]),
+    dg.AssetKey(["marts", "indicator_report"]),
+    dg.AssetKey(["published", "outcomes"]),
+    dg.AssetKey(["reports", "outcomes_monitoring"]),
+)
 
 # Everything: reference data, every source's landing, checks and clean tables, indicators, the snapshot.
 main_job = dg.define_asset_job(
@@ -23,10 +28,10 @@ nightly_job = dg.define_asset_job(
 )
 
 # One quarter (or a range, in one run) of the council's returns, with the reference areas it names the
-# council from, then the snapshot again.
+# council from, then the report cards, the snapshot and the report again.
 council_returns_job = dg.define_asset_job(
     name="council_returns_job",
-    selection=COUNCIL_RETURNS | AREAS_AND_SNAPSHOT,
+    selection=COUNCIL_RETURNS | AREAS_AND_REPORT,
     description="The council's CIN census and SSDA903 extracts for a quarter: land, check, pseudonymise, "
-    "build the quarterly indicators, republish the snapshot.",
+    "build the quarterly indicators, rebuild the report cards, the snapshot and the report.",
 )

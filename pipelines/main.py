@@ -25,14 +25,15 @@ RANGE_TAGS = {
 }
 
 
-def run_main_job(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+def run_main_job(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult]:
     """Materialise every asset for every configured year, then the council's returns; failures are reported."""
     result = defs.resolve_job_def("main_job").execute_in_process(
         instance=instance, tags=RANGE_TAGS, raise_on_error=False
     )
     if not result.success:
-        return result
-    return run_council_returns(instance) or result
+        return [result]
+    council_returns = run_council_returns(instance)
+    return [result] if council_returns is None else [result, council_returns]
 
 
 def run_council_returns(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult | None:
@@ -150,6 +151,17 @@ def _percent(value: float | None) -> str:
     return "-" if value is None or value != value else f"{value:+.1f}%"
 
 
+def report_path(results: list[dg.ExecuteInProcessResult]) -> str | None:
+    """Where the runs last wrote the Outcomes Monitoring Report (from the report asset's metadata)."""
+    path = None
+    for result in results:
+        for event in result.get_asset_materialization_events():
+            materialization = event.event_specific_data.materialization
+            if materialization.asset_key == dg.AssetKey(["reports", "outcomes_monitoring"]):
+                path = str(materialization.metadata["path"].value)
+    return path
+
+
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
     messages = []
     for evaluation in result.get_asset_check_evaluations():
@@ -169,13 +181,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     started = time.monotonic()
     instance = dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = run_main_job(instance)
+    results = run_main_job(instance)
     elapsed = time.monotonic() - started
     published = current_value("SAFE_OUTCOMES_PUBLISHED")
-    print(f"\nmain job {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s (run {result.run_id})")
-    if not result.success:
-        for message in _failures(result):
-            print(" - " + message)
+    succeeded = all(result.success for result in results)
+    runs = ", ".join(result.run_id for result in results)
+    print(f"\nmain job {'succeeded' if succeeded else 'FAILED'} in {elapsed:.1f} s (runs {runs})")
+    if not succeeded:
+        for result in results:
+            for message in _failures(result):
+                print(" - " + message)
         return 1
     print(f"source mode:        {current_value('SAFE_OUTCOMES_SOURCE_MODE')}")
     print(f"warehouse:          {current_value('SAFE_OUTCOMES_WAREHOUSE')}")
@@ -183,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     print(council_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
     print()
     print(council_returns_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
+    print(f"\nreport:             {report_path(results) or 'not rebuilt: no source changed since the last run'}")
     return 0
 
 

@@ -70,6 +70,15 @@ DEFAULTS: dict[str, Any] = {
     "main/data-raw/ons_mid-year_population_estimates_2012_to_2024.csv",
     "ONS_NOMIS_BASE": "https://www.nomisweb.co.uk/api/v01/dataset/",
     "ONS_NOMIS_YEARS": "2018-2024",
+    # Report (issue 5): the Outcomes Monitoring Report. Dates empty = the latest data / the previous build.
+    "SAFE_OUTCOMES_REPORTS_DIR": str(
+        PROJECT_ROOT / "reports" if "SAFE_OUTCOMES_DATA_DIR" not in os.environ else DATA_DIR / "reports"
+    ),
+    "SAFE_OUTCOMES_REPORT_OUTCOME": "safe",
+    "SAFE_OUTCOMES_REPORT_PERIOD_END": "",
+    "SAFE_OUTCOMES_REPORT_AS_OF": "",
+    "SAFE_OUTCOMES_REPORT_CHANGES_SINCE": "",
+    "SAFE_OUTCOMES_NEIGHBOURS_VERSION": "",
 }
 
 

@@ -21,6 +21,7 @@ from assets.resources import (
     FingertipsResource,
     PopulationResource,
     PublisherClient,
+    ReportResource,
     Stats19Resource,
     WarehouseResource,
 )
@@ -54,6 +55,7 @@ def make_resources(data_dir: Path, mode: str = "sample", stats19_base_url: str |
         ),
         "ees_source": EesResource(),
         "population_source": PopulationResource(),
+        "report": ReportResource(reports_dir=str(data_dir / "reports")),
     }
 
 
