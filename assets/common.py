@@ -2,12 +2,17 @@
 
 import hashlib
 import os
+import warnings
 from collections.abc import Iterable
 
 import dagster as dg
 import duckdb
 
 from checks.runner import SuiteResult
+
+# A single-run backfill policy is what lets one run load many years from one fetched file; Dagster marks
+# the parameter beta. We rely on it knowingly, so its notice is not repeated at every definitions load.
+warnings.filterwarnings("ignore", message=r".*`backfill_policy`.*", category=dg.BetaWarning)
 
 # Network steps retry with exponential backoff and jitter; data errors raise Failure(allow_retries=False).
 # Like partitions, a retry policy is fixed when the code location loads, so its numbers come from the
@@ -20,14 +25,17 @@ NETWORK_RETRY = dg.RetryPolicy(
 )
 
 
-def check_result(check_name: str, result: SuiteResult) -> dg.AssetCheckResult:
-    """A blocking check's verdict with the rule, the count and up to 20 failing rows with file lines."""
+def check_result(check_name: str, result: SuiteResult, files: dict[str, str] | None = None) -> dg.AssetCheckResult:
+    """A blocking check's verdict with the rule, the count and up to 20 failing rows with file lines.
+
+    `files` maps load ids to file names, so that each example names its file as well as its line.
+    """
     failures = [
         {
             "rule": failure.rule.description,
             "column": failure.rule.column,
             "failing_rows": failure.failing_count,
-            "examples": failure.examples,
+            "examples": [_with_file(example, files or {}) for example in failure.examples],
         }
         for failure in result.failures
     ]
@@ -54,6 +62,14 @@ def check_result(check_name: str, result: SuiteResult) -> dg.AssetCheckResult:
         description=result.summary(),
         metadata=metadata,
     )
+
+
+def _with_file(example: dict, files: dict[str, str]) -> dict:
+    """Replace an example's load id with the name of the file it came from, where known."""
+    load_id = example.get("_load_id")
+    if load_id not in files:
+        return example
+    return {"_file": files[load_id], **{key: value for key, value in example.items() if key != "_load_id"}}
 
 
 def combined_version(hashes: Iterable[str]) -> dg.DataVersion:

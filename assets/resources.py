@@ -4,12 +4,16 @@ Their values come from environment variables in `pipelines/definitions.py`; noth
 one council or one machine.
 """
 
+import os
+import secrets
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 import requests
 from pydantic import Field
 
+from sources.ees import CATALOGUE_FILE, Catalogue, load_catalogue
 from sources.http import Downloader, HttpSettings, RawStore, build_session
 from warehouse.database import Warehouse
 
@@ -113,6 +117,83 @@ class AscofResource(dg.ConfigurableResource):
 
     def measure_codes(self) -> dict[str, str]:
         return _pairs(self.measures)
+
+
+class CouncilReturnsResource(dg.ConfigurableResource):
+    """The council's own statutory returns: where its extracts are dropped and how they are kept private."""
+
+    drop_dir: str = Field(description="Folder with one subfolder per quarter end (YYYY-MM-DD) of extract files.")
+    pseudonym_key: str = Field(
+        default="", description="Secret for the keyed hash of child ids (COUNCIL_RETURNS_PSEUDONYM_KEY)."
+    )
+    key_file: str = Field(description="Where a generated key is kept when COUNCIL_RETURNS_PSEUDONYM_KEY is unset.")
+    report_dir: str = Field(description="Where the data officer's problem reports are written.")
+    population_table: str = Field(default="clean.ons_population_0_17", description="ONS 0-17 population table.")
+    population_0_17: float = Field(default=67149.0, description="0-17 population used when the table has none.")
+    max_bytes: int = Field(default=256 * 1024**2, description="Largest extract file accepted.")
+
+    def key(self) -> bytes:
+        """The pseudonymisation key: the environment's, else one generated once and kept readable by owner only.
+
+        The key never enters the warehouse, so the warehouse alone cannot turn a pseudonym back into a child.
+        """
+        if self.pseudonym_key:
+            return self.pseudonym_key.encode()
+        path = Path(self.key_file)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+
+
+class EesResource(dg.ConfigurableResource):
+    """DfE Explore Education Statistics: the catalogue of data sets to load and the two routes' base URLs."""
+
+    catalogue_file: str = Field(
+        default="", description="The data-set catalogue (JSON); empty = sources/catalogue/ees_datasets.json."
+    )
+    catalogue_base: str = Field(default="", description="Data-catalogue download base; empty = the file's value.")
+    api_base: str = Field(default="", description="EES public API v1 base; empty = the catalogue file's value.")
+
+    def catalogue(self) -> Catalogue:
+        loaded = load_catalogue(Path(self.catalogue_file) if self.catalogue_file else CATALOGUE_FILE)
+        return replace(
+            loaded,
+            catalogue_base=self.catalogue_base or loaded.catalogue_base,
+            api_base=self.api_base or loaded.api_base,
+        )
+
+
+class PopulationResource(dg.ConfigurableResource):
+    """Where the 0-17 population estimates come from: DfE's prepared file (every authority) or ONS's Nomis API."""
+
+    route: str = Field(default="dfe_file", description="'dfe_file' or 'nomis'.")
+    dfe_file_url: str = Field(
+        default="https://raw.githubusercontent.com/dfe-analytical-services/CSC_outcomes_and_enablers/main/"
+        "data-raw/ons_mid-year_population_estimates_2012_to_2024.csv",
+        description="The DfE-prepared ONS mid-year 0-17 estimates (EES layout).",
+    )
+    nomis_base: str = "https://www.nomisweb.co.uk/api/v01/dataset/"
+    nomis_years: str = Field(default="2018-2024", description="Mid-years asked of Nomis, e.g. '2018-2024'.")
+
+
+class ReportResource(dg.ConfigurableResource):
+    """The Outcomes Monitoring Report: which outcome, which period, where it is written (issue 5)."""
+
+    reports_dir: str = Field(description="Where the HTML report is written (reports/).")
+    outcome: str = Field(default="safe", description="The outcome the report is for; names the file.")
+    period_end: str = Field(
+        default="", description="YYYY-MM-DD: each indicator's latest period ending by then; empty for the latest."
+    )
+    as_of: str = Field(
+        default="", description="An ISO date-time: rebuild the report as it stood then, from the value history."
+    )
+    changes_since: str = Field(
+        default="", description="The last report's date (YYYY-MM-DD): what changed since; empty for the last build."
+    )
+    neighbours_version: str = Field(default="", description="Statistical-neighbour list version; empty for the latest.")
 
 
 class AlertWebhook(dg.ConfigurableResource):

@@ -5,7 +5,6 @@ ones come from the 1979-latest file, fetched once), lands them with DuckDB, and 
 as a blocking check in the same step. Only checked years are published to `clean`.
 """
 
-import warnings
 from collections.abc import Iterator
 
 import dagster as dg
@@ -21,14 +20,10 @@ from checks.stats19 import casualties_suite, collisions_suite
 from sources import stats19
 from sources.errors import FormatError, SourceError
 from warehouse.landing import LoadError, land
-from warehouse.loads import FileFacts, finish_load, start_load, unchanged_since_published
+from warehouse.loads import FileFacts, finish_load, record_unchanged, start_load, unchanged_since_published
 from warehouse.publish import publish_partitions
 from warehouse.reference import english_upper_tier_codes
 from warehouse.road_indicators import SOURCE, build_road_indicators
-
-# A single-run backfill policy is what lets one run load many years from one fetched file; Dagster marks
-# the parameter beta. We rely on it knowingly, so its notice is not repeated at every definitions load.
-warnings.filterwarnings("ignore", message=r".*`backfill_policy`.*", category=dg.BetaWarning)
 
 PARTITION_COLUMN = "collision_year"
 SINGLE_RUN = dg.BackfillPolicy.single_run()
@@ -96,10 +91,16 @@ def _landing_asset(table: str) -> dg.AssetsDefinition:
                         f"{table} {years[0]}-{years[-1]}: the publisher's files are unchanged and already in clean; "
                         "nothing downstream needs rebuilding."
                     )
+                    for url, (file, url_years) in fetched.items():
+                        facts = FileFacts(
+                            url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status
+                        )
+                        record_unchanged(con, SOURCE, table, facts, [str(y) for y in url_years], context.run.run_id)
                     # No materialisation, so downstream steps skip; the check still reports on the landed rows.
                     yield check_result(check_name, run_suite(con, _suite(table, con), where, [years]))
                     return
                 loaded = 0
+                files: dict[str, str] = {}
                 for url, (file, url_years) in fetched.items():
                     facts = FileFacts(
                         url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status
@@ -115,6 +116,7 @@ def _landing_asset(table: str) -> dg.AssetsDefinition:
                             description=message, metadata={"url": url, "sha256": file.sha256}, allow_retries=False
                         ) from error
                     finish_load(con, load_id, "landed", landed.rows_in_file, landed.rows_loaded)
+                    files[load_id] = url.rsplit("/", 1)[-1]
                     loaded += landed.rows_loaded
                     context.log.info(
                         f"{file.path.name} ({read.vintage}): {landed.rows_loaded:,} of {landed.rows_in_file:,} rows "
@@ -137,7 +139,7 @@ def _landing_asset(table: str) -> dg.AssetsDefinition:
                 "preview": sample,
             },
             data_version=combined_version(file.sha256 for file, _ in fetched.values()),
-            check_results=[check_result(check_name, verdict)],
+            check_results=[check_result(check_name, verdict, files)],
         )
 
     return landing
@@ -156,9 +158,24 @@ def _clean_asset(table: str, upstream: dg.AssetsDefinition) -> dg.AssetsDefiniti
     )
     def clean(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         years = sorted(int(partition) for partition in context.partition_keys)
+        where = f"list_contains(?, {PARTITION_COLUMN})"
         with warehouse.warehouse().connect() as con:
             rows = publish_partitions(con, f"dft_{table}", PARTITION_COLUMN, years)
-        return dg.MaterializeResult(metadata={"dagster/row_count": rows, "period_range": f"{years[0]}-{years[-1]}"})
+            sources = con.execute(
+                f"select l.url, l.sha256 from meta.loads l where l.load_id in "
+                f"(select distinct _load_id from clean.dft_{table} where {where}) order by l.url",
+                [years],
+            ).fetchall()
+            sample = preview(con, f"select * from clean.dft_{table} where {where}", [years])
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": rows,
+                "period_range": f"{years[0]}-{years[-1]}",
+                "source_urls": dg.MetadataValue.json([url for url, _ in sources]),
+                "sha256": dg.MetadataValue.json(dict(sources)),
+                "preview": sample,
+            }
+        )
 
     return clean
 

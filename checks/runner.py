@@ -67,22 +67,26 @@ def run_suite(
 ) -> SuiteResult:
     """Validate the rows of `suite.table` selected by `where`; GX up to `gx_row_limit` rows, SQL above."""
     projection = ", ".join(f'{expression} as "{name}"' for name, expression in suite.select.items())
-    relation_sql = f"select _source_row, {projection} from {suite.table} where {where}"
+    # Landed tables carry the load each row came from: examples then name the file as well as the line.
+    keys = ["_source_row", *(["_load_id"] if _has_column(con, suite.table, "_load_id") else [])]
+    relation_sql = f"select {', '.join(keys)}, {projection} from {suite.table} where {where}"
     rows = con.execute(f"select count(*) from ({relation_sql})", params).fetchall()[0][0]
     if rows == 0:
         return SuiteResult(suite.name, SQL_ENGINE, 0, [])
     if rows <= gx_row_limit:
         frame = _gx_friendly(con.execute(relation_sql + " order by _source_row", params).df())
-        return SuiteResult(suite.name, GX_ENGINE, rows, _run_gx(suite, frame))
-    return SuiteResult(suite.name, SQL_ENGINE, rows, _run_sql(con, suite, relation_sql, params))
+        return SuiteResult(suite.name, GX_ENGINE, rows, _run_gx(suite, frame, keys))
+    return SuiteResult(suite.name, SQL_ENGINE, rows, _run_sql(con, suite, relation_sql, params, keys))
 
 
-def _run_sql(con: duckdb.DuckDBPyConnection, suite: Suite, relation_sql: str, params: list[Any]) -> list[RuleResult]:
+def _run_sql(
+    con: duckdb.DuckDBPyConnection, suite: Suite, relation_sql: str, params: list[Any], keys: list[str]
+) -> list[RuleResult]:
     results = []
     for rule in suite.rules:
         columns = ", ".join(f'"{name}"' for name in rule.columns)
         failing = (
-            f"select _source_row, {columns} from (select *, ({rule.failing_sql()}) as _fails "
+            f"select * exclude (_fails) from (select {', '.join(keys)}, {columns}, ({rule.failing_sql()}) as _fails "
             f"from ({relation_sql})) where _fails"
         )
         count = con.execute(f"select count(*) from ({failing})", params).fetchall()[0][0]
@@ -94,7 +98,17 @@ def _run_sql(con: duckdb.DuckDBPyConnection, suite: Suite, relation_sql: str, pa
     return results
 
 
-def _run_gx(suite: Suite, frame: pd.DataFrame) -> list[RuleResult]:
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    schema, name = table.split(".", 1)
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_columns() where schema_name = ? and table_name = ? and column_name = ?",
+            [schema, name, column],
+        ).fetchall()[0][0]
+    )
+
+
+def _run_gx(suite: Suite, frame: pd.DataFrame, keys: list[str]) -> list[RuleResult]:
     import great_expectations as gx  # about 3 s to import: only when a check actually runs
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -117,7 +131,7 @@ def _run_gx(suite: Suite, frame: pd.DataFrame) -> list[RuleResult]:
         batch_parameters={"dataframe": frame},
         result_format={
             "result_format": "COMPLETE",
-            "unexpected_index_column_names": ["_source_row"],
+            "unexpected_index_column_names": keys,
             "partial_unexpected_count": EXAMPLES,
         },
     )

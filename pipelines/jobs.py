@@ -1,11 +1,21 @@
-"""Jobs: what the README's main command, the schedules and the UI launch."""
+"""Jobs: what the README's main command, the nightly schedule, the drop-folder sensor and the UI launch."""
 
 import dagster as dg
+
+# The council's own returns are partitioned by quarter, the public sources by data year; one Dagster job
+# cannot mix two partitionings, so the quarterly assets have their own job.
+COUNCIL_RETURNS = dg.AssetSelection.groups("council_returns")
+AREAS_AND_REPORT = dg.AssetSelection.assets(
+    dg.AssetKey(["marts", "areas"]),
+    dg.AssetKey(["marts", "indicator_report"]),
+    dg.AssetKey(["published", "outcomes"]),
+    dg.AssetKey(["reports", "outcomes_monitoring"]),
+)
 
 # Everything: reference data, every source's landing, checks and clean tables, indicators, the snapshot.
 main_job = dg.define_asset_job(
     name="main_job",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - COUNCIL_RETURNS,
     description="Fetch every source, check, publish to clean, build the indicators and the report snapshot.",
 )
 
@@ -13,17 +23,15 @@ main_job = dg.define_asset_job(
 # so nothing downstream of them rebuilds.
 nightly_job = dg.define_asset_job(
     name="nightly_job",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - COUNCIL_RETURNS,
     description="Nightly probe-and-refresh: conditional GETs; only changed sources rebuild downstream.",
 )
 
-# Quarterly: the council's own quarterly returns for one quarter, what is built from them, and the report
-# snapshot. The group is named by the council-returns assets; the snapshot is named explicitly so the job
-# always rebuilds the report, even in a deployment that has no council returns configured yet.
-QUARTERLY_GROUP = "council_returns"
-REPORT_KEY = dg.AssetKey(["published", "outcomes"])
-quarterly_job = dg.define_asset_job(
-    name="quarterly_job",
-    selection=dg.AssetSelection.groups(QUARTERLY_GROUP).downstream() | dg.AssetSelection.assets(REPORT_KEY),
-    description="The last complete quarter's council returns, the indicators built from them, and the report.",
+# One quarter (or a range, in one run) of the council's returns, with the reference areas it names the
+# council from, then the report cards, the snapshot and the report again.
+council_returns_job = dg.define_asset_job(
+    name="council_returns_job",
+    selection=COUNCIL_RETURNS | AREAS_AND_REPORT,
+    description="The council's CIN census and SSDA903 extracts for a quarter: land, check, pseudonymise, "
+    "build the quarterly indicators, rebuild the report cards, the snapshot and the report.",
 )

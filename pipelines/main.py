@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -15,6 +16,8 @@ import duckdb
 from assets.partitions import STATS19_YEARS
 from pipelines.definitions import defs
 from pipelines.settings import current_value
+from sources.council_returns import quarter_folders
+from warehouse.council_returns import partition_key
 
 RANGE_TAGS = {
     "dagster/asset_partition_range_start": STATS19_YEARS[0],
@@ -22,9 +25,30 @@ RANGE_TAGS = {
 }
 
 
-def run_main_job(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    """Materialise every asset for every configured year; failures are reported, not raised."""
-    return defs.resolve_job_def("main_job").execute_in_process(instance=instance, tags=RANGE_TAGS, raise_on_error=False)
+def run_main_job(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult]:
+    """Materialise every asset for every configured year, then the council's returns; failures are reported."""
+    result = defs.resolve_job_def("main_job").execute_in_process(
+        instance=instance, tags=RANGE_TAGS, raise_on_error=False
+    )
+    if not result.success:
+        return [result]
+    council_returns = run_council_returns(instance)
+    return [result] if council_returns is None else [result, council_returns]
+
+
+def run_council_returns(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult | None:
+    """The quarters in the council's drop folder (the bundled sample offline), first to last, in one run."""
+    keys = sorted(
+        key
+        for key in (partition_key(as_at) for as_at in quarter_folders(Path(current_value("COUNCIL_RETURNS_DROP_DIR"))))
+        if key is not None
+    )
+    if not keys:
+        return None
+    tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+    return defs.resolve_job_def("council_returns_job").execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False
+    )
 
 
 def council_table(published_path: str, area_code: str, rows: int = 8) -> str:
@@ -76,12 +100,66 @@ def council_table(published_path: str, area_code: str, rows: int = 8) -> str:
     return "\n".join(lines)
 
 
+# Label and the decimal places DfE publishes each with.
+CSC_LABELS = {
+    "csc_cin_rate": ("Children in need per 10,000", 1),
+    "csc_cpp_rate": ("On a child protection plan per 10,000", 1),
+    "csc_cla_rate": ("Looked after per 10,000", 0),
+    "csc_rereferral_pct": ("Re-referrals within 12 months %", 1),
+    "csc_cpp_repeat_pct": ("Second or subsequent plans %", 1),
+    "csc_cla_adopted_pct": ("Ceasing care who were adopted %", 0),
+}
+
+
+def council_returns_table(published_path: str, area_code: str, quarters: int = 4) -> str:
+    """The council's quarterly children's social care figures from its own returns, latest quarter ends."""
+    con = duckdb.connect(published_path, read_only=True)
+    try:
+        frame = con.execute(
+            "select indicator_id, period_end, value, value_status from marts.indicator_values "
+            "where source = 'council_returns' and area_code = ? and period_end in (select distinct period_end "
+            "from marts.indicator_values where source = 'council_returns' order by period_end desc limit ?)",
+            [area_code, quarters],
+        ).df()
+    finally:
+        con.close()
+    if frame.empty:
+        return "No quarterly returns from the council yet (COUNCIL_RETURNS_DROP_DIR)."
+    ends = sorted(frame["period_end"].unique())
+    lines = [
+        "Children's social care from the council's own returns (as at each quarter end; % over the 12 months to it)",
+        f"{'':<40}" + "".join(f"{pd_date:%d %b %Y}".rjust(14) for pd_date in ends),
+    ]
+    for indicator, (label, places) in CSC_LABELS.items():
+        cells = []
+        for end in ends:
+            row = frame[(frame["indicator_id"] == indicator) & (frame["period_end"] == end)]
+            status = row["value_status"].iloc[0] if not row.empty else "not_available"
+            cells.append(
+                _number(row["value"].iloc[0], places) if status == "ok" else {"suppressed": "c"}.get(status, "-")
+            )
+        lines.append(f"{label:<40}" + "".join(cell.rjust(14) for cell in cells))
+    lines.append("c: 1 to 5 children, suppressed as DfE does.")
+    return "\n".join(lines)
+
+
 def _number(value: float | None, places: int) -> str:
     return "-" if value is None or value != value else f"{value:,.{places}f}"
 
 
 def _percent(value: float | None) -> str:
     return "-" if value is None or value != value else f"{value:+.1f}%"
+
+
+def report_path(results: list[dg.ExecuteInProcessResult]) -> str | None:
+    """Where the runs last wrote the Outcomes Monitoring Report (from the report asset's metadata)."""
+    path = None
+    for result in results:
+        for event in result.get_asset_materialization_events():
+            materialization = event.event_specific_data.materialization
+            if materialization.asset_key == dg.AssetKey(["reports", "outcomes_monitoring"]):
+                path = str(materialization.metadata["path"].value)
+    return path
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -103,18 +181,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     started = time.monotonic()
     instance = dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = run_main_job(instance)
+    results = run_main_job(instance)
     elapsed = time.monotonic() - started
     published = current_value("SAFE_OUTCOMES_PUBLISHED")
-    print(f"\nmain job {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s (run {result.run_id})")
-    if not result.success:
-        for message in _failures(result):
-            print(" - " + message)
+    succeeded = all(result.success for result in results)
+    runs = ", ".join(result.run_id for result in results)
+    print(f"\nmain job {'succeeded' if succeeded else 'FAILED'} in {elapsed:.1f} s (runs {runs})")
+    if not succeeded:
+        for result in results:
+            for message in _failures(result):
+                print(" - " + message)
         return 1
     print(f"source mode:        {current_value('SAFE_OUTCOMES_SOURCE_MODE')}")
     print(f"warehouse:          {current_value('SAFE_OUTCOMES_WAREHOUSE')}")
     print(f"published snapshot: {published}\n")
     print(council_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
+    print()
+    print(council_returns_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
+    print(f"\nreport:             {report_path(results) or 'not rebuilt: no source changed since the last run'}")
     return 0
 
 

@@ -5,16 +5,11 @@ from datetime import datetime
 
 import dagster as dg
 
+from assets.council_returns import council_quarters
 from assets.partitions import STATS19_YEARS
-from pipelines.jobs import nightly_job, quarterly_job
+from pipelines.jobs import council_returns_job, nightly_job
 
 TIMEZONE = "Europe/London"
-
-# The quarter calendar of the council's quarterly returns (quarters start 1 Jan/Apr/Jul/Oct, UK time).
-# It matches the returns' partitions, so the key computed here is one the quarterly job accepts.
-QUARTERS = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 1,4,7,10 *", start="2000-01-01", fmt="%Y-%m-%d", timezone=TIMEZONE
-)
 
 
 @dg.schedule(
@@ -39,25 +34,24 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 
 def last_complete_quarter(moment: datetime) -> str:
     """The partition key (its first day) of the latest quarter that has ended by `moment`."""
-    return QUARTERS.get_partition_keys(current_time=moment)[-1]
+    return council_quarters.get_partition_keys(current_time=moment)[-1]
 
 
 @dg.schedule(
     name="quarterly_report",
-    job=quarterly_job,
+    job=council_returns_job,
     # 06:00 on the 5th of Jan/Apr/Jul/Oct: a few days after quarter end, for the council's returns to arrive.
     cron_schedule="0 6 5 1,4,7,10 *",
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="A few days after each quarter ends: build that quarter's council returns and the report.",
+    description="A few days after each quarter ends: that quarter's council returns, the report cards, the "
+    "snapshot and the report.",
 )
 def quarterly_report(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """One run for the quarter that has just ended (never the current, incomplete one).
 
-    The quarter is the run's partition once quarter-partitioned assets are in the job; until a deployment has
-    any, the run still rebuilds the report, and the quarter is recorded as a tag.
+    The run key makes it one run per quarter however often the tick is retried. The drop-folder sensor also
+    runs a quarter when its files arrive; this run makes sure the report is rebuilt even if none arrived.
     """
     quarter = last_complete_quarter(context.scheduled_execution_time)
-    job = context.repository_def.get_job(quarterly_job.name)
-    partition_key = quarter if job.partitions_def is not None else None
-    return dg.RunRequest(run_key=f"quarterly-{quarter}", partition_key=partition_key, tags={"quarter": quarter})
+    return dg.RunRequest(run_key=f"quarterly-{quarter}", partition_key=quarter)

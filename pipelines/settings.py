@@ -53,6 +53,32 @@ DEFAULTS: dict[str, Any] = {
     "2021-22=https://files.digital.nhs.uk/A4/766F29/meas-from-asc-of-eng-2022-csv-v3.csv,"
     "2024-25=https://assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv",
     "ASCOF_MEASURES": "asc_feel_safe_pct=4A,asc_services_made_safe_pct=4B",
+    # The council's own quarterly returns (CIN census XML, SSDA903 CSV) from its drop folder.
+    "COUNCIL_RETURNS_DROP_DIR": str(PROJECT_ROOT / "sources" / "samples" / "council_returns"),
+    "COUNCIL_RETURNS_PSEUDONYM_KEY": "",
+    "COUNCIL_RETURNS_KEY_FILE": str(DATA_DIR / "keys" / "council_returns_pseudonym.key"),
+    "COUNCIL_RETURNS_REPORT_DIR": str(DATA_DIR / "reports" / "council_returns"),
+    "COUNCIL_RETURNS_POPULATION_TABLE": "clean.ons_population_0_17",
+    "COUNCIL_RETURNS_POPULATION_0_17": 67149.0,
+    "COUNCIL_RETURNS_MAX_BYTES": 256 * 1024**2,
+    # DfE Explore Education Statistics (children's social care, pupil absence) and ONS 0-17 population
+    "DFE_EES_CATALOGUE_FILE": "",
+    "DFE_EES_CATALOGUE_BASE": "",
+    "DFE_EES_API_BASE": "",
+    "ONS_POPULATION_ROUTE": "dfe_file",
+    "ONS_POPULATION_DFE_FILE_URL": "https://raw.githubusercontent.com/dfe-analytical-services/CSC_outcomes_and_enablers/"
+    "main/data-raw/ons_mid-year_population_estimates_2012_to_2024.csv",
+    "ONS_NOMIS_BASE": "https://www.nomisweb.co.uk/api/v01/dataset/",
+    "ONS_NOMIS_YEARS": "2018-2024",
+    # Report (issue 5): the Outcomes Monitoring Report. Dates empty = the latest data / the previous build.
+    "SAFE_OUTCOMES_REPORTS_DIR": str(
+        PROJECT_ROOT / "reports" if "SAFE_OUTCOMES_DATA_DIR" not in os.environ else DATA_DIR / "reports"
+    ),
+    "SAFE_OUTCOMES_REPORT_OUTCOME": "safe",
+    "SAFE_OUTCOMES_REPORT_PERIOD_END": "",
+    "SAFE_OUTCOMES_REPORT_AS_OF": "",
+    "SAFE_OUTCOMES_REPORT_CHANGES_SINCE": "",
+    "SAFE_OUTCOMES_NEIGHBOURS_VERSION": "",
     # Operations (issue 6): alerts go to this webhook (unset or empty: nothing is sent); runs link to this UI.
     "SAFE_OUTCOMES_ALERT_WEBHOOK_URL": "",
     "SAFE_OUTCOMES_UI_URL": "http://127.0.0.1:3000",

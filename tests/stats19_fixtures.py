@@ -1,25 +1,8 @@
 """Tiny STATS19 files written in the tests, in DfT's exact headers, so expected values can be counted by hand."""
 
-COLLISION_HEADER_2024 = (
-    "collision_index,collision_year,collision_reference,location_easting_osgr,location_northing_osgr,longitude,"
-    "latitude,police_force,collision_severity,number_of_vehicles,number_of_casualties,date,day_of_week,time,"
-    "local_authority_district,local_authority_ons_district,local_authority_highway,local_authority_highway_current,"
-    "first_road_class,first_road_number,road_type,speed_limit,junction_detail_historic,junction_detail,"
-    "junction_control,second_road_class,second_road_number,pedestrian_crossing_human_control_historic,"
-    "pedestrian_crossing_physical_facilities_historic,pedestrian_crossing,light_conditions,weather_conditions,"
-    "road_surface_conditions,special_conditions_at_site,carriageway_hazards_historic,carriageway_hazards,"
-    "urban_or_rural_area,did_police_officer_attend_scene_of_accident,trunk_road_flag,lsoa_of_accident_location,"
-    "enhanced_severity_collision,collision_injury_based,collision_adjusted_severity_serious,"
-    "collision_adjusted_severity_slight"
-).split(",")
+from sources.stats19 import CASUALTY_HEADER_2024, COLLISION_HEADER_2024
 
-CASUALTY_HEADER_2024 = (
-    "collision_index,collision_year,collision_reference,vehicle_reference,casualty_reference,casualty_class,"
-    "sex_of_casualty,age_of_casualty,age_band_of_casualty,casualty_severity,pedestrian_location,pedestrian_movement,"
-    "car_passenger,bus_or_coach_passenger,pedestrian_road_maintenance_worker,casualty_type,casualty_imd_decile,"
-    "lsoa_of_casualty,enhanced_casualty_severity,casualty_injury_based,casualty_adjusted_severity_serious,"
-    "casualty_adjusted_severity_slight,casualty_distance_banding"
-).split(",")
+__all__ = ["CASUALTY_HEADER_2024", "COLLISION_HEADER_2024", "casualty", "collision", "csv_text", "with_counts"]
 
 COLLISION_DEFAULTS = {
     "location_easting_osgr": "370000",

@@ -52,6 +52,8 @@ def test_main_job_succeeds_offline_and_prints_the_council_table(main_run) -> Non
     assert f"warehouse:          {data / 'warehouse' / 'outcomes.duckdb'}" in out
     assert "Dorset (E06000059): people killed or seriously injured (KSI) on the roads" in out
     assert "12 months to Dec 2025" in out
+    report = data / "reports" / "safe-E06000059-2025-12-31.html"
+    assert f"report:             {report}" in out and report.stat().st_size > 50_000
 
 
 def test_published_values_match_the_sample_counted_by_hand(main_run) -> None:

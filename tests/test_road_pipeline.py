@@ -213,6 +213,11 @@ def test_rerun_replaces_partitions_and_a_304_rebuilds_nothing(
     con = duckdb.connect(str(data_dir / "warehouse" / "outcomes.duckdb"), read_only=True)
     try:
         assert con.execute("select count(*) from clean.dft_casualties").fetchall()[0][0] == 12
+        logged = con.execute(
+            "select fetch_status, status, count(*) from meta.loads where run_id = ? group by all order by all",
+            [third.run_id],
+        ).fetchall()
+        assert logged == [("not_modified", "unchanged", 4)]  # every fetched file has its row
     finally:
         con.close()
 
@@ -305,6 +310,7 @@ def test_duplicated_casualty_row_is_blocked_with_its_lines(
     assert failure["rule"] == "(collision_index, vehicle_reference, casualty_reference) is unique"
     assert failure["failing_rows"] == 2
     assert sorted(example["_source_row"] for example in failure["examples"]) == [3, 8]
+    assert {example["_file"] for example in failure["examples"]} == {"dft-road-casualty-statistics-casualty-2022.csv"}
     built = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
     assert "clean/dft_casualties" not in built and "marts/road_indicators" not in built
     assert table_fingerprints(database) == before

@@ -9,34 +9,9 @@ from dagster._utils.schedules import cron_string_iterator
 
 from assets.partitions import STATS19_YEARS
 from pipelines.definitions import defs
-from pipelines.jobs import quarterly_job
-from pipelines.schedules import QUARTERS, quarterly_report
+from pipelines.schedules import quarterly_report
 
 LONDON = ZoneInfo("Europe/London")
-
-
-# A code location with quarter-partitioned council returns (as issue 7 adds them) and one unrelated source.
-@dg.asset(key=["landing", "council_returns"], group_name="council_returns", partitions_def=QUARTERS)
-def landing_returns() -> None:
-    return None
-
-
-@dg.asset(key=["marts", "council_return_indicators"], deps=[landing_returns], partitions_def=QUARTERS)
-def return_indicators() -> None:
-    return None
-
-
-@dg.asset(key=["published", "outcomes"], deps=[return_indicators])
-def report() -> None:
-    return None
-
-
-@dg.asset(key=["landing", "dft_casualties"])
-def unrelated() -> None:
-    return None
-
-
-STAND_IN = dg.Definitions(assets=[landing_returns, return_indicators, report, unrelated], jobs=[quarterly_job])
 
 
 def ticks(schedule: dg.ScheduleDefinition, after: datetime, count: int) -> list[datetime]:
@@ -45,11 +20,9 @@ def ticks(schedule: dg.ScheduleDefinition, after: datetime, count: int) -> list[
     return list(islice(iterator, count))
 
 
-def requests_at(
-    schedule: dg.ScheduleDefinition, tick: datetime, location: dg.Definitions = defs
-) -> list[dg.RunRequest]:
+def requests_at(schedule: dg.ScheduleDefinition, tick: datetime) -> list[dg.RunRequest]:
     """The run requests of one tick, evaluated as the daemon does (with the code location's jobs)."""
-    context = dg.build_schedule_context(scheduled_execution_time=tick, repository_def=location.get_repository_def())
+    context = dg.build_schedule_context(scheduled_execution_time=tick, repository_def=defs.get_repository_def())
     return list(schedule.evaluate_tick(context).run_requests or [])
 
 
@@ -83,11 +56,9 @@ def test_quarterly_fires_on_the_fifth_after_each_quarter_for_the_quarter_just_en
         "2027-01-05 06:00 +0000",  # after the clocks went back
     ]
     expected = ["2025-10-01", "2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01"]
-    partitioned = defs.resolve_job_def("quarterly_job").partitions_def is not None
     for tick, quarter in zip(found, expected, strict=True):
         [request] = requests_at(schedule, tick)
-        assert request.tags["quarter"] == quarter
-        assert request.partition_key == (quarter if partitioned else None)
+        assert request.partition_key == quarter
         assert request.run_key == f"quarterly-{quarter}"
 
 
@@ -98,21 +69,19 @@ def test_quarterly_never_targets_the_quarter_still_running() -> None:
         (datetime(2026, 4, 1, 0, 30, tzinfo=LONDON), "2026-01-01"),  # 23:30 UTC on 31 Mar: already April in the UK
         (datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=LONDON), "2026-07-01"),  # the repeated hour
     ]:
-        [request] = requests_at(quarterly_report, tick, STAND_IN)
+        [request] = requests_at(quarterly_report, tick)
         assert request.partition_key == quarter
 
 
-def test_quarterly_job_covers_council_returns_downstream_and_the_report() -> None:
-    """With quarter-partitioned council returns present, the job takes the schedule's partition keys."""
-
-    job = STAND_IN.resolve_job_def("quarterly_job")
+def test_quarterly_runs_the_council_returns_job_whose_partitions_take_the_key() -> None:
+    """The quarter's returns, the report cards, the snapshot and the report, for a quarter the job knows."""
+    schedule = defs.resolve_schedule_def("quarterly_report")
+    assert schedule.job_name == "council_returns_job"
+    job = defs.resolve_job_def("council_returns_job")
     selected = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
-    assert selected == {"landing/council_returns", "marts/council_return_indicators", "published/outcomes"}
-    [request] = requests_at(quarterly_report, datetime(2026, 4, 5, 6, tzinfo=LONDON), STAND_IN)
-    assert job.partitions_def is not None and job.partitions_def.has_partition_key(request.partition_key)
-    result = job.execute_in_process(partition_key=request.partition_key)
-    assert result.success
-    assert {event.partition for event in result.get_asset_materialization_events()} == {"2026-01-01", None}
+    assert {"landing/council_returns", "published/outcomes", "reports/outcomes_monitoring"} <= selected
+    [request] = requests_at(schedule, datetime(2026, 4, 5, 6, tzinfo=LONDON))
+    assert job.partitions_def.has_partition_key(request.partition_key)
 
 
 def test_main_code_location_shows_both_schedules_running() -> None:

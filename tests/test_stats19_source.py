@@ -1,5 +1,7 @@
 """Every STATS19 header vintage reads onto one schema; an unknown layout is refused with expected and found columns."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -124,3 +126,21 @@ def test_recent_years_have_their_own_file_and_older_ones_share_1979_latest() -> 
         "https://data.dft.gov.uk/road-accidents-safety-data/dft-road-casualty-statistics-casualty-2021.csv": [2021],
         "https://data.dft.gov.uk/road-accidents-safety-data/dft-road-casualty-statistics-casualty-2022.csv": [2022],
     }
+
+
+def test_bundled_sample_is_exactly_what_its_generator_writes(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [sys.executable, str(root / "sources" / "samples" / "generate_stats19.py"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    bundled = root / "sources" / "samples" / "data.dft.gov.uk" / "road-accidents-safety-data"
+    names = sorted(path.name for path in bundled.glob("*.csv"))
+    assert names == sorted(path.name for path in tmp_path.glob("*.csv"))
+    assert len(names) == 12
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (bundled / name).read_bytes(), name
+    header = (bundled / names[0]).read_text().split("\n", 1)[0].split(",")
+    assert tuple(header) in (CASUALTY_HEADER_2024, COLLISION_HEADER_2024)

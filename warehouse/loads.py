@@ -88,7 +88,8 @@ def mark_published(con: duckdb.DuckDBPyConnection, load_ids: list[str]) -> None:
 def unchanged_since_published(
     con: duckdb.DuckDBPyConnection, source: str, dataset: str, sha256: str, partitions: list[str]
 ) -> bool:
-    """True when, for every partition, the latest load came from this very file and reached `clean`.
+    """True when, for every partition, the latest load came from this very file and reached `clean`
+    (or was itself a fetch of the same, already published, file).
 
     Lets a nightly run that got a 304 (or the same bytes) stop before rebuilding anything downstream.
     """
@@ -101,8 +102,22 @@ def unchanged_since_published(
             where list_contains(?, partition)
             group by partition
         )
-        select count(*) filter (where sha256 = ? and status = 'published') from latest
+        select count(*) filter (where sha256 = ? and status in ('published', 'unchanged')) from latest
         """,
         [source, dataset, partitions, sha256],
     ).fetchall()
     return rows[0][0] == len(set(partitions))
+
+
+def record_unchanged(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    dataset: str,
+    file: FileFacts,
+    partitions: list[str],
+    run_id: str | None,
+) -> str:
+    """Log a fetch whose file is already published, so every fetched file has its row in `meta.loads`."""
+    load_id = start_load(con, source, dataset, file, partitions, run_id)
+    finish_load(con, load_id, "unchanged", message="same file as the one already published; nothing rebuilt")
+    return load_id

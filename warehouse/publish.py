@@ -16,6 +16,9 @@ import duckdb
 from warehouse.loads import mark_published
 
 PUBLISHED_SCHEMAS = ("clean", "marts")
+# Child-level tables (one row per child or episode, ids pseudonymised) are named `child_*`; the snapshot that
+# report tools read never gets them, whoever calls publish_snapshot and whatever `exclude` says.
+CHILD_LEVEL_PREFIX = "child_"
 
 
 def publish_partitions(
@@ -47,7 +50,7 @@ def publish_partitions(
 
 
 def publish_snapshot(warehouse_path: Path, snapshot_path: Path, exclude: tuple[str, ...] = ()) -> list[str]:
-    """Copy every table of the published schemas into a new file and swap it in atomically.
+    """Copy every table of the published schemas, except child-level ones, into a new file; swap it in atomically.
 
     The caller must hold the warehouse lock (no writer may be active). Returns the tables copied.
     """
@@ -68,7 +71,7 @@ def publish_snapshot(warehouse_path: Path, snapshot_path: Path, exclude: tuple[s
             hub.execute(f"create schema if not exists snap.{schema}")
         for schema, table in tables:
             name = f"{schema}.{table}"
-            if name in exclude:
+            if name in exclude or table.startswith(CHILD_LEVEL_PREFIX):
                 continue
             hub.execute(f"create table snap.{name} as select * from wh.{name}")
             copied.append(name)

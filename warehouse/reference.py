@@ -16,6 +16,10 @@ REFERENCE_TABLES = {
     "marts.area_successions": "area_successions.csv",
     "marts.district_to_upper_tier": "district_to_upper_tier.csv",
     "marts.indicator_catalogue": "indicator_catalogue.csv",
+    # The report (issue 5): neighbour groups and local targets are versioned data; the page order per outcome.
+    "marts.statistical_neighbours": "statistical_neighbours.csv",
+    "marts.indicator_targets": "indicator_targets.csv",
+    "marts.report_indicators": "report_indicators.csv",
 }
 
 

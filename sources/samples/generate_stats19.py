@@ -53,6 +53,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from sources.stats19 import CASUALTY_HEADER_2024, COLLISION_HEADER_2024
+
 SEED = 2060
 FIRST_YEAR = 2005
 LAST_YEAR = 2025
@@ -60,78 +62,9 @@ SINGLE_YEARS = range(2021, 2026)
 PUBLISHER_PATH = Path("data.dft.gov.uk") / "road-accidents-safety-data"
 DEFAULT_OUTPUT_DIR = Path(__file__).resolve().parent / PUBLISHER_PATH
 
-COLLISION_COLUMNS = [
-    "collision_index",
-    "collision_year",
-    "collision_reference",
-    "location_easting_osgr",
-    "location_northing_osgr",
-    "longitude",
-    "latitude",
-    "police_force",
-    "collision_severity",
-    "number_of_vehicles",
-    "number_of_casualties",
-    "date",
-    "day_of_week",
-    "time",
-    "local_authority_district",
-    "local_authority_ons_district",
-    "local_authority_highway",
-    "local_authority_highway_current",
-    "first_road_class",
-    "first_road_number",
-    "road_type",
-    "speed_limit",
-    "junction_detail_historic",
-    "junction_detail",
-    "junction_control",
-    "second_road_class",
-    "second_road_number",
-    "pedestrian_crossing_human_control_historic",
-    "pedestrian_crossing_physical_facilities_historic",
-    "pedestrian_crossing",
-    "light_conditions",
-    "weather_conditions",
-    "road_surface_conditions",
-    "special_conditions_at_site",
-    "carriageway_hazards_historic",
-    "carriageway_hazards",
-    "urban_or_rural_area",
-    "did_police_officer_attend_scene_of_accident",
-    "trunk_road_flag",
-    "lsoa_of_accident_location",
-    "enhanced_severity_collision",
-    "collision_injury_based",
-    "collision_adjusted_severity_serious",
-    "collision_adjusted_severity_slight",
-]
+COLLISION_COLUMNS = list(COLLISION_HEADER_2024)
 
-CASUALTY_COLUMNS = [
-    "collision_index",
-    "collision_year",
-    "collision_reference",
-    "vehicle_reference",
-    "casualty_reference",
-    "casualty_class",
-    "sex_of_casualty",
-    "age_of_casualty",
-    "age_band_of_casualty",
-    "casualty_severity",
-    "pedestrian_location",
-    "pedestrian_movement",
-    "car_passenger",
-    "bus_or_coach_passenger",
-    "pedestrian_road_maintenance_worker",
-    "casualty_type",
-    "casualty_imd_decile",
-    "lsoa_of_casualty",
-    "enhanced_casualty_severity",
-    "casualty_injury_based",
-    "casualty_adjusted_severity_serious",
-    "casualty_adjusted_severity_slight",
-    "casualty_distance_banding",
-]
+CASUALTY_COLUMNS = list(CASUALTY_HEADER_2024)
 
 DORSET_REORGANISED = date(2019, 4, 1)
 SOMERSET_REORGANISED = date(2023, 4, 1)

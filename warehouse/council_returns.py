@@ -1,0 +1,264 @@
+"""The council's quarterly returns in the warehouse: landing, pseudonymised publication, indicators, problem report.
+
+Privacy is layered. Child-level rows with the council's own child ids stay in `landing`. Publication to
+`clean.child_*` keeps only the columns the indicators need and replaces each child id with a keyed hash
+(HMAC-SHA256 with a key that never enters the warehouse), so the same child links across tables and quarters
+without being identifiable from the warehouse alone. `clean.child_*` tables are never copied to the
+published snapshot (`warehouse.publish.CHILD_LEVEL_PREFIX`). Marts hold only counts and rates, with counts of
+1 to 5 suppressed as DfE does ('c'), and the data officer's problem report names children by their hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from checks.rules import Suite
+from sources.council_returns import RowProblem
+from warehouse.loads import mark_published
+
+SOURCE = "council_returns"
+VARIANT = "local_return"
+# clean table -> (landing table, child id column, the columns the indicators need)
+CLEAN_TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "child_cin_referrals": ("cin_referrals", "la_child_id", ("referral_date", "closure_date", "referral_nfa")),
+    "child_cpps": ("cin_cpps", "la_child_id", ("cpp_start", "cpp_end", "number_of_previous_cpp")),
+    "child_cla_episodes": ("s903_episodes", "child", ("decom", "dec", "ls", "rec")),
+}
+REPORT_COLUMNS = ["severity", "file", "line", "field", "child", "problem", "value", "quarter_end"]
+
+
+def quarter_end(partition_key: str) -> date:
+    """The quarter end a partition stands for: key '2025-01-01' (January to March) is the extract as at 31 March."""
+    start = date.fromisoformat(partition_key)
+    following = date(start.year + (start.month + 3 > 12), (start.month + 2) % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def partition_key(as_at: date) -> str | None:
+    """The partition for an extract taken on `as_at`, or None when `as_at` is not a quarter end."""
+    following = as_at + timedelta(days=1)
+    if following.day != 1 or following.month not in (1, 4, 7, 10):
+        return None
+    month = following.month - 3
+    return date(following.year - (month < 1), month % 12 or 12, 1).isoformat()
+
+
+def dfe_la_code(con: duckdb.DuckDBPyConnection, area_code: str) -> str | None:
+    """The council's DfE 3-digit LA code (the LEA its returns carry), from `marts.areas`."""
+    rows = con.execute("select dfe_la_code from marts.areas where area_code = ?", [area_code]).fetchall()
+    return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def last_run_files(con: duckdb.DuckDBPyConnection, quarter: str) -> set[str]:
+    """The file names the quarter's latest run loaded: a file taken out of the folder since makes a change."""
+    rows = con.execute(
+        "select dataset from meta.loads where source = ? and partitions = ? and run_id = "
+        "(select arg_max(run_id, started_at) from meta.loads where source = ? and partitions = ?)",
+        [SOURCE, quarter, SOURCE, quarter],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def pseudonym(key: bytes, child_id: str | None) -> str | None:
+    """A child's stable pseudonym: HMAC-SHA256 of the council's child id under the secret key, 20 hex digits."""
+    if child_id is None or not str(child_id).strip():
+        return None
+    return hmac.new(key, str(child_id).strip().encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def publish_quarters(con: duckdb.DuckDBPyConnection, quarters: list[str], key: bytes) -> dict[str, int]:
+    """Replace `quarters` of every `clean.child_*` table with pseudonymised rows, in one transaction."""
+    ids: set[str] = set()
+    for landing, child_column, _ in CLEAN_TABLES.values():
+        rows = con.execute(
+            f"select distinct {child_column} from landing.{landing} where list_contains(?, quarter)", [quarters]
+        ).fetchall()
+        ids.update(row[0] for row in rows if row[0] is not None)
+    mapping = pd.DataFrame({"child_id": sorted(ids), "child": [pseudonym(key, value) for value in sorted(ids)]})
+    con.register("child_pseudonyms", mapping)
+    counts = {}
+    con.execute("begin transaction")
+    try:
+        for clean, (landing, child_column, columns) in CLEAN_TABLES.items():
+            con.execute(f"delete from clean.{clean} where list_contains(?, quarter)", [quarters])
+            selected = ", ".join(f"l.{column}" for column in columns)
+            con.execute(
+                f"insert into clean.{clean} by name select l.quarter, l.as_at, p.child, {selected}, l._load_id "
+                f"from landing.{landing} l join child_pseudonyms p on p.child_id = l.{child_column} "
+                "where list_contains(?, l.quarter)",
+                [quarters],
+            )
+            counts[clean] = con.execute(
+                f"select count(*) from clean.{clean} where list_contains(?, quarter)", [quarters]
+            ).fetchall()[0][0]
+        load_ids = con.execute(
+            "select list(load_id) from meta.loads where source = ? and status = 'landed' "
+            "and list_contains(?, partitions)",
+            [SOURCE, quarters],
+        ).fetchall()[0][0]
+        mark_published(con, [load_id for load_id in load_ids or [] if load_id])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("child_pseudonyms")
+    return counts
+
+
+@dataclass(frozen=True)
+class Population:
+    """The 0-17 denominator for a quarter and where it came from (the ONS table, or the configured figure)."""
+
+    value: float
+    year: int | None
+    source: str
+
+
+def population_0_17(
+    con: duckdb.DuckDBPyConnection, table: str, area_code: str, as_at: date, configured: float
+) -> Population:
+    """ONS mid-year 0-17 estimate for the council, as DfE uses it; the configured figure when there is none.
+
+    DfE divides a year to 31 March by the mid-year estimate of the previous calendar year (mid-2024 for
+    2024-25). For any quarter end this is the latest mid-year on or before it, and the latest published
+    year when that one is not out yet. `table` (a table or view) needs columns area_code, year, population.
+    """
+    schema, name = table.split(".", 1)
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchall()[0][0]
+    if exists:
+        wanted = as_at.year if as_at.month >= 7 else as_at.year - 1
+        rows = con.execute(
+            f"select year, population from {table} where area_code = ? and population is not null "
+            "order by (year <= ?) desc, case when year <= ? then -year else year end limit 1",
+            [area_code, wanted, wanted],
+        ).fetchall()
+        if rows:
+            return Population(float(rows[0][1]), int(rows[0][0]), table)
+    return Population(float(configured), None, "configured (COUNCIL_RETURNS_POPULATION_0_17)")
+
+
+def build_quarter_indicators(
+    con: duckdb.DuckDBPyConnection, quarter: str, area_code: str, population: Population
+) -> int:
+    """Swap the council's quarterly indicator rows for one quarter end in `marts.indicator_values`."""
+    as_at = quarter_end(quarter)
+    sql = (resources.files("warehouse") / "sql" / "council_return_indicators.sql").read_text()
+    con.execute("begin transaction")
+    try:
+        con.execute("set variable quarter = ?", [quarter])
+        con.execute("set variable as_at = ?", [as_at])
+        con.execute("set variable population = ?", [population.value])
+        con.execute(sql)
+        con.execute(
+            "delete from marts.indicator_values where source = ? and area_code = ? and period_end = ?",
+            [SOURCE, area_code, as_at],
+        )
+        con.execute(
+            """
+            insert into marts.indicator_values by name
+            select m.indicator_id, ? as area_code, a.area_name, 'council' as area_type, m.period_type,
+                   m.period_label, m.period_start, m.period_end, ? as variant, m.value, m.numerator,
+                   m.denominator, m.value_status, m.status_token, ? as source, l.url as source_url,
+                   l.sha256 as source_sha256, m.load_id, now() as built_at
+            from council_return_indicator_rows m
+            left join marts.areas a on a.area_code = ?
+            left join meta.loads l on l.load_id = m.load_id
+            """,
+            [area_code, VARIANT, SOURCE, area_code],
+        )
+        rows = con.execute(
+            "select count(*) from marts.indicator_values where source = ? and area_code = ? and period_end = ?",
+            [SOURCE, area_code, as_at],
+        ).fetchall()[0][0]
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return rows
+
+
+def problem_rows(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    severity: str,
+    quarters: list[str],
+    key: bytes,
+) -> list[dict[str, object]]:
+    """Every row that breaks a rule of `suite` (not only the first 20 the check shows), for the report."""
+    projection = ", ".join(f'{expression} as "{name}"' for name, expression in suite.select.items())
+    relation = f"select _source_row, as_at, {projection} from {suite.table} where list_contains(?, quarter)"
+    found = []
+    for rule in suite.rules:
+        shown = rule.args.get("shows") or [column for column in rule.columns if column != "quarter"]
+        # The council's child id never goes into the report: the `child` column carries its pseudonym.
+        values = (
+            " || ', ' || ".join(
+                f"'{column}=' || coalesce(cast(\"{column}\" as varchar), 'blank')"
+                for column in shown
+                if column != "child"
+            )
+            or "null"
+        )
+        rows = con.execute(
+            f"select _source_file, _source_row, child, {values}, as_at from "
+            f"(select *, ({rule.failing_sql()}) as _fails from ({relation})) where _fails order by _source_row",
+            [quarters],
+        ).fetchall()
+        for file, line, child, value, as_at in rows:
+            found.append(
+                {
+                    "severity": severity,
+                    "file": file,
+                    "line": line,
+                    "field": shown[0],
+                    "child": pseudonym(key, child),
+                    "problem": rule.description,
+                    "value": value,
+                    "quarter_end": as_at,
+                }
+            )
+    return found
+
+
+def parse_problem_rows(problems: list[RowProblem], as_at: date, key: bytes) -> list[dict[str, object]]:
+    """Values the parser could not read, in the report's form (they block, like rule errors)."""
+    return [
+        {
+            "severity": "error",
+            "file": problem.file,
+            "line": problem.line,
+            "field": problem.field,
+            "child": pseudonym(key, problem.child),
+            "problem": problem.problem,
+            "value": problem.value,
+            "quarter_end": as_at,
+        }
+        for problem in problems
+    ]
+
+
+def write_problem_report(rows: list[dict[str, object]], path: Path) -> pd.DataFrame:
+    """The data officer's report: one line per problem, errors first, then by file and line."""
+    frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+    if not frame.empty:
+        frame = frame.sort_values(["severity", "file", "line", "field"], key=_errors_first).reset_index(drop=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    frame.to_csv(partial, index=False)
+    partial.replace(path)
+    return frame
+
+
+def _errors_first(column: pd.Series) -> pd.Series:
+    return column.map({"error": 0, "note": 1}) if column.name == "severity" else column

@@ -1,0 +1,194 @@
+"""Statistical methods of the monitoring report, as OHID Fingertips and PHEindicatormethods use them.
+
+Kept free of DuckDB and Dagster so each method can be checked against values worked by hand. Every
+function takes plain numbers and returns plain numbers or the words the committee reads; `None` means
+"cannot be assessed" (a missing value or interval), never a guess.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+from scipy import stats
+
+POLARITIES = ("lower_is_better", "higher_is_better", "no_judgement")
+SIMILAR = "similar"
+NO_CHANGE = "no significant change"
+
+
+@lru_cache(maxsize=32)
+def z_value(confidence: float) -> float:
+    """The two-sided normal quantile: 1.96 at 95%, 3.09 at 99.8%."""
+    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+
+
+def wilson_interval(numerator: float, denominator: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion numerator/denominator, as proportions (0..1).
+
+    Unlike the normal approximation it stays inside 0..1 and is usable at 0% and 100%.
+    """
+    if denominator <= 0 or numerator < 0 or numerator > denominator:
+        raise ValueError(f"a proportion needs 0 <= numerator <= denominator > 0, not {numerator}/{denominator}")
+    z = z_value(confidence)
+    p = numerator / denominator
+    q = 1 - p
+    centre = 2 * numerator + z * z
+    spread = z * math.sqrt(z * z + 4 * numerator * q)
+    scale = 2 * (denominator + z * z)
+    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
+
+
+def poisson_interval(count: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Interval of a count: Byar's approximation from 10 up, the exact (chi-squared) Poisson limits below."""
+    if count < 0:
+        raise ValueError(f"a count cannot be negative: {count}")
+    alpha = 1 - confidence
+    if count < 10:
+        lower = 0.0 if count == 0 else float(stats.chi2.ppf(alpha / 2, 2 * count)) / 2
+        upper = float(stats.chi2.ppf(1 - alpha / 2, 2 * count + 2)) / 2
+        return lower, upper
+    z = z_value(confidence)
+    lower = count * (1 - 1 / (9 * count) - z / (3 * math.sqrt(count))) ** 3
+    above = count + 1
+    upper = above * (1 - 1 / (9 * above) + z / (3 * math.sqrt(above))) ** 3
+    return lower, upper
+
+
+def poisson_method(count: float) -> str:
+    """The label of the method `poisson_interval` used for `count`."""
+    return "computed: exact Poisson" if count < 10 else "computed: Byar"
+
+
+def rate_interval(count: float, denominator: float, multiplier: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Interval of a crude rate count/denominator*multiplier (the count's Poisson interval, scaled)."""
+    if denominator <= 0:
+        raise ValueError(f"a rate needs a positive denominator, not {denominator}")
+    lower, upper = poisson_interval(count, confidence)
+    return lower / denominator * multiplier, upper / denominator * multiplier
+
+
+def _higher_lower(higher: bool, polarity: str) -> str:
+    if polarity not in POLARITIES:
+        raise ValueError(f"unknown polarity {polarity!r}; expected one of {POLARITIES}")
+    if polarity == "no_judgement":
+        return "higher" if higher else "lower"
+    return "worse" if higher == (polarity == "lower_is_better") else "better"
+
+
+def compare_with_benchmark(
+    lower: float | None, upper: float | None, benchmark: float | None, polarity: str
+) -> str | None:
+    """Fingertips' comparison: "similar" when the benchmark lies inside the area's interval, else
+    "better"/"worse" by polarity ("higher"/"lower" for context-only indicators)."""
+    if lower is None or upper is None or benchmark is None or any(map(math.isnan, (lower, upper, benchmark))):
+        return None
+    if lower <= benchmark <= upper:
+        return SIMILAR
+    return _higher_lower(lower > benchmark, polarity)
+
+
+def _direction(increasing: bool, polarity: str) -> str:
+    if polarity == "no_judgement":
+        return "increasing" if increasing else "decreasing"
+    return "worsening" if increasing == (polarity == "lower_is_better") else "improving"
+
+
+def direction_of_travel(
+    current: tuple[float, float, float] | None,
+    previous: tuple[float, float, float] | None,
+    polarity: str,
+    confidence: float = 0.95,
+) -> str | None:
+    """Change against the previous comparable period: (value, lower_95, upper_95) each.
+
+    A z-test of the difference, with each standard error read from its 95% interval (width / 2 x 1.96),
+    so published and computed intervals are treated alike. Significant changes are worded by polarity.
+    """
+    if current is None or previous is None or any(v is None or math.isnan(v) for v in (*current, *previous)):
+        return None
+    z95 = z_value(0.95)
+    se_current = (current[2] - current[1]) / (2 * z95)
+    se_previous = (previous[2] - previous[1]) / (2 * z95)
+    spread = math.hypot(se_current, se_previous)
+    difference = current[0] - previous[0]
+    if spread == 0:
+        return NO_CHANGE if difference == 0 else _direction(difference > 0, polarity)
+    if abs(difference) / spread <= z_value(confidence):
+        return NO_CHANGE
+    return _direction(difference > 0, polarity)
+
+
+def trend_statistic(numerators: Sequence[float], denominators: Sequence[float] | None, kind: str) -> float:
+    """Chi-squared (1 df) score test for a linear trend over equally spaced periods.
+
+    `kind` "proportion": the Cochran-Armitage test on numerator/denominator (variance p(1-p)).
+    `kind` "rate": the same score test for Poisson counts over denominators (variance = the pooled rate);
+    denominators of None treat the series as plain counts.
+    The sign of the result is the direction of the trend (positive = increasing).
+    """
+    counts = [float(n) for n in numerators]
+    sizes = [float(d) for d in denominators] if denominators is not None else [1.0] * len(counts)
+    times = list(range(len(counts)))
+    total_count, total_size = sum(counts), sum(sizes)
+    pooled = total_count / total_size
+    score = sum(t * (o - n * pooled) for t, o, n in zip(times, counts, sizes, strict=True))
+    weighted = sum(n * t for t, n in zip(times, sizes, strict=True))
+    spread = sum(n * t * t for t, n in zip(times, sizes, strict=True)) - weighted**2 / total_size
+    if kind == "proportion":
+        variance = pooled * (1 - pooled) * spread
+    elif kind == "rate":
+        variance = pooled * spread
+    else:
+        raise ValueError(f"trend kind must be 'proportion' or 'rate', not {kind!r}")
+    if variance <= 0:
+        return 0.0
+    return math.copysign(score * score / variance, score)
+
+
+def recent_trend(
+    numerators: Sequence[float],
+    denominators: Sequence[float] | None,
+    kind: str,
+    polarity: str,
+    points: int = 5,
+    confidence: float = 0.998,
+) -> str | None:
+    """The recent-trend verdict over the last `points` annual values (None when fewer are known)."""
+    if len(numerators) < points:
+        return None
+    statistic = trend_statistic(numerators[-points:], None if denominators is None else denominators[-points:], kind)
+    if abs(statistic) <= z_value(confidence) ** 2:
+        return NO_CHANGE
+    return _direction(statistic > 0, polarity)
+
+
+def spc_signal(counts: Sequence[float], polarity: str, baseline_points: int = 8, sigmas: float = 3.0) -> str | None:
+    """Statistical process control for a rolling series of counts (a c-chart, Poisson limits).
+
+    Overlapping rolling 12-month totals are not independent, so a trend test would overstate
+    significance; instead the latest point is judged against centre +/- `sigmas` x sqrt(centre), the
+    centre being the mean of the `baseline_points` before it. A point beyond a limit is a signal.
+    """
+    if len(counts) < baseline_points + 1:
+        return None
+    baseline = [float(c) for c in counts[-baseline_points - 1 : -1]]
+    centre = sum(baseline) / len(baseline)
+    limit = sigmas * math.sqrt(centre)
+    latest = float(counts[-1])
+    if centre - limit <= latest <= centre + limit:
+        return NO_CHANGE
+    return _direction(latest > centre, polarity)
+
+
+def rag_status(value: float | None, target: float | None, amber_margin: float | None, polarity: str) -> str | None:
+    """Red/amber/green against a local target: green when met, amber when within `amber_margin` of it."""
+    if value is None or target is None or math.isnan(value) or math.isnan(target) or polarity == "no_judgement":
+        return None
+    shortfall = value - target if polarity == "lower_is_better" else target - value
+    if shortfall <= 0:
+        return "green"
+    if amber_margin is not None and not math.isnan(amber_margin) and shortfall <= amber_margin:
+        return "amber"
+    return "red"
