@@ -19,6 +19,7 @@ from checks.runner import run_suite
 from checks.stats19 import casualties_suite, collisions_suite
 from sources import stats19
 from sources.errors import FormatError, SourceError
+from sources.http import Downloader, FetchedFile
 from warehouse.landing import LoadError, land
 from warehouse.loads import FileFacts, finish_load, record_unchanged, start_load, unchanged_since_published
 from warehouse.publish import publish_partitions
@@ -33,6 +34,54 @@ def _suite(table: str, con: duckdb.DuckDBPyConnection) -> Suite:
     if table == "collisions":
         return collisions_suite(english_upper_tier_codes(con))
     return casualties_suite()
+
+
+def _fetch(
+    downloader: Downloader, files: stats19.Stats19Files, table: str, years: list[int]
+) -> dict[str, tuple[FetchedFile, list[int]]]:
+    """Each file holding the years asked for (fetched once however many years it serves), with its years."""
+    return {
+        url: (downloader.fetch(url, stats19.PUBLISHER, table), url_years)
+        for url, url_years in files.years_by_url(table, years).items()
+    }
+
+
+def _unchanged(con: duckdb.DuckDBPyConnection, table: str, fetched: dict[str, tuple[FetchedFile, list[int]]]) -> bool:
+    return all(
+        unchanged_since_published(con, SOURCE, table, file.sha256, [str(year) for year in url_years])
+        for file, url_years in fetched.values()
+    )
+
+
+def _land_files(
+    context: dg.AssetExecutionContext,
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    fetched: dict[str, tuple[FetchedFile, list[int]]],
+    files: dict[str, str],
+) -> int:
+    """Land each fetched file's years, logging each load; fills `files` (load id -> file name)."""
+    loaded = 0
+    for url, (file, url_years) in fetched.items():
+        facts = FileFacts(url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status)
+        load_id = start_load(con, SOURCE, table, facts, [str(y) for y in url_years], context.run.run_id)
+        try:
+            read = stats19.scan(file.path, table)
+            landed = land(con, read, f"dft_{table}", PARTITION_COLUMN, url_years, load_id)
+        except (FormatError, LoadError) as error:
+            message = f"{error} (from {url})"
+            finish_load(con, load_id, "failed", message=message)
+            raise dg.Failure(
+                description=message, metadata={"url": url, "sha256": file.sha256}, allow_retries=False
+            ) from error
+        finish_load(con, load_id, "landed", landed.rows_in_file, landed.rows_loaded)
+        files[load_id] = url.rsplit("/", 1)[-1]
+        loaded += landed.rows_loaded
+        context.log.info(
+            f"{file.path.name} ({read.vintage}): {landed.rows_loaded:,} of {landed.rows_in_file:,} rows "
+            f"for {url_years[0]}-{url_years[-1]}"
+        )
+    return loaded
 
 
 def _landing_asset(table: str) -> dg.AssetsDefinition:
@@ -71,57 +120,49 @@ def _landing_asset(table: str) -> dg.AssetsDefinition:
         years = sorted(int(partition) for partition in context.partition_keys)
         files = stats19.Stats19Files(stats19_source.base_url, stats19_source.single_year_files_from)
         downloader = publisher.downloader()
+        # DfT publishes collisions and casualties together and the indicators join them, so a change in
+        # either table's files lands both: a step that skipped would skip the indicators built on the other.
+        sibling = "casualties" if table == "collisions" else "collisions"
         try:
-            fetched = {
-                url: (downloader.fetch(url, stats19.PUBLISHER, table), url_years)
-                for url, url_years in files.years_by_url(table, years).items()
-            }
+            fetched = _fetch(downloader, files, table, years)
         except SourceError as error:
             raise dg.Failure(description=str(error), allow_retries=error.transient) from error
+        try:
+            sibling_fetched = _fetch(downloader, files, sibling, years)
+        except SourceError as error:
+            # Its own step reports the problem; here it only means "cannot tell", so nothing is skipped.
+            context.log.warning(f"could not tell whether {sibling} changed: {error}")
+            sibling_fetched = None
 
         # From here on a failure is about the data or the warehouse, not the network: no retry.
         where = f"list_contains(?, {PARTITION_COLUMN})"
         try:
             with warehouse.warehouse().connect() as con:
-                if all(
-                    unchanged_since_published(con, SOURCE, table, file.sha256, [str(y) for y in url_years])
-                    for file, url_years in fetched.values()
-                ):
-                    context.log.info(
-                        f"{table} {years[0]}-{years[-1]}: the publisher's files are unchanged and already in clean; "
-                        "nothing downstream needs rebuilding."
-                    )
+                own_unchanged = _unchanged(con, table, fetched)
+                if own_unchanged:
                     for url, (file, url_years) in fetched.items():
                         facts = FileFacts(
                             url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status
                         )
                         record_unchanged(con, SOURCE, table, facts, [str(y) for y in url_years], context.run.run_id)
+                if own_unchanged and sibling_fetched is not None and _unchanged(con, sibling, sibling_fetched):
+                    context.log.info(
+                        f"{table} {years[0]}-{years[-1]}: DfT's files are unchanged and already in clean; "
+                        "nothing downstream needs rebuilding."
+                    )
                     # No materialisation, so downstream steps skip; the check still reports on the landed rows.
                     yield check_result(check_name, run_suite(con, _suite(table, con), where, [years]))
                     return
-                loaded = 0
                 files: dict[str, str] = {}
-                for url, (file, url_years) in fetched.items():
-                    facts = FileFacts(
-                        url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status
-                    )
-                    load_id = start_load(con, SOURCE, table, facts, [str(y) for y in url_years], context.run.run_id)
-                    try:
-                        read = stats19.scan(file.path, table)
-                        landed = land(con, read, f"dft_{table}", PARTITION_COLUMN, url_years, load_id)
-                    except (FormatError, LoadError) as error:
-                        message = f"{error} (from {url})"
-                        finish_load(con, load_id, "failed", message=message)
-                        raise dg.Failure(
-                            description=message, metadata={"url": url, "sha256": file.sha256}, allow_retries=False
-                        ) from error
-                    finish_load(con, load_id, "landed", landed.rows_in_file, landed.rows_loaded)
-                    files[load_id] = url.rsplit("/", 1)[-1]
-                    loaded += landed.rows_loaded
-                    context.log.info(
-                        f"{file.path.name} ({read.vintage}): {landed.rows_loaded:,} of {landed.rows_in_file:,} rows "
-                        f"for {url_years[0]}-{url_years[-1]}"
-                    )
+                if own_unchanged:
+                    # Only the other table changed: this one's landed rows stand as they are (same load ids,
+                    # so clean is republished byte for byte) and the step materialises to let the indicators run.
+                    context.log.info(f"{table}: files unchanged; {sibling} changed, so the indicators rebuild")
+                    loaded = con.execute(f"select count(*) from landing.dft_{table} where {where}", [years]).fetchall()[
+                        0
+                    ][0]
+                else:
+                    loaded = _land_files(context, con, table, fetched, files)
                 verdict = run_suite(con, _suite(table, con), where, [years])
                 sample = preview(con, f"select * from landing.dft_{table} where {where}", [years])
         except dg.Failure:

@@ -156,7 +156,13 @@ class Downloader:
             if response.status_code >= 400:
                 transient = response.status_code == 429 or response.status_code >= 500
                 raise SourceError(url, f"HTTP {response.status_code}: {_snippet(response)}", transient=transient)
-            fetched = self._stream_to_store(response, url, publisher, dataset, expect)
+            try:
+                fetched = self._stream_to_store(response, url, publisher, dataset, expect)
+            except OSError as error:
+                folder = self.store.folder(publisher, dataset)
+                raise SourceError(
+                    url, f"could not write to the raw store {folder}: {error.strerror or error}"
+                ) from error
         self.store.remember(publisher, dataset, fetched)
         return fetched
 

@@ -316,14 +316,9 @@ def test_a_source_answering_503_five_times_then_succeeding(httpserver: HTTPServe
     resources = resources_for(data_dir, base_url, retries=5)
     result = dg.materialize(PIPELINE, resources=resources, tags=range_tags("2021", "2022"))
     assert result.success
-    assert [response.status_code for request, response in httpserver.log if request.path == CASUALTY_2022] == [
-        503,
-        503,
-        503,
-        503,
-        503,
-        200,
-    ]
+    statuses = [response.status_code for request, response in httpserver.log if request.path == CASUALTY_2022]
+    assert statuses[:6] == [503, 503, 503, 503, 503, 200]
+    assert set(statuses[6:]) <= {200}  # the collisions step reads it too, to know whether its sibling changed
     assert count(warehouse_of(data_dir), "clean.dft_casualties") == 12
 
 

@@ -149,3 +149,16 @@ def test_sample_mode_answers_from_the_bundled_snapshot_with_conditional_get(tmp_
     assert query.path.read_text() == "[1]"
     with pytest.raises(SourceError, match="HTTP 404"):
         client.fetch("https://data.example.org/files/missing.csv", "dft", "collisions")
+
+
+def test_a_raw_store_that_cannot_be_written_names_the_url_and_folder(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/file.csv").respond_with_data(CSV, content_type="text/csv")
+    store = tmp_path / "raw"
+    (store / "dft").mkdir(parents=True)
+    (store / "dft" / "collisions").write_text("a file where the dataset folder should be")
+    url = httpserver.url_for("/file.csv")
+    with pytest.raises(SourceError) as raised:
+        downloader(tmp_path).fetch(url, "dft", "collisions")
+    message = str(raised.value)
+    assert url in message and str(store / "dft" / "collisions") in message
+    assert not raised.value.transient

@@ -234,7 +234,8 @@ def test_503_then_success_is_retried_inside_the_run(data_dir: Path, httpserver: 
         httpserver.expect_request(path).respond_with_handler(first_503 if path == flaky else _static(files[path]))
     result = run(live_resources(data_dir, httpserver))
     assert result.success, failures(result)
-    assert [response.status_code for request, response in httpserver.log if request.path == flaky] == [503, 200]
+    statuses = [response.status_code for request, response in httpserver.log if request.path == flaky]
+    assert statuses[:2] == [503, 200] and set(statuses[2:]) <= {200}  # retried; later reads (sibling check) fine
 
 
 def _static(body: str):
@@ -314,3 +315,22 @@ def test_duplicated_casualty_row_is_blocked_with_its_lines(
     built = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
     assert "clean/dft_casualties" not in built and "marts/road_indicators" not in built
     assert table_fingerprints(database) == before
+
+
+def test_a_change_in_casualties_alone_rebuilds_the_indicators(
+    loaded: dict, data_dir: Path, httpserver: HTTPServer
+) -> None:
+    files = stats19_files()
+    lines = files[CASUALTY_2022].splitlines()
+    # The slight casualty of Dorset's 5 Feb 2022 collision is reclassified serious in DfT's revised file.
+    at = next(i for i, line in enumerate(lines) if line.startswith("2022550000004,"))
+    cells = lines[at].split(",")
+    cells[CASUALTY_HEADER_2024.index("casualty_severity")] = "2"
+    lines[at] = ",".join(cells)
+    files[CASUALTY_2022] = "\n".join(lines) + "\n"
+    serve(httpserver, files)  # the collision files are byte-for-byte the same
+    result = run(loaded)
+    assert result.success, failures(result)
+    built = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
+    assert {"clean/dft_casualties", "clean/dft_collisions", "marts/road_indicators"} <= built
+    assert values(data_dir, "road_ksi", "unadjusted", DORSET)["2022"] == 2 + 1
