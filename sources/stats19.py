@@ -144,6 +144,8 @@ class CsvScan:
     """A typed DuckDB read of one STATS19 file, projected onto the canonical columns.
 
     `sql` selects the canonical columns plus `_source_row` (the line in the file, header = line 1).
+    `unnumbered_sql` is the same read with `_source_row` left null: numbering rows with a window costs as much
+    as the read itself on a national file, so a loader that keeps the file's order numbers them afterwards.
     """
 
     file: Path
@@ -151,6 +153,7 @@ class CsvScan:
     header: tuple[str, ...]
     vintage: str
     sql: str
+    unnumbered_sql: str
     missing_optional: tuple[str, ...]
 
 
@@ -216,17 +219,20 @@ def scan(path: Path, table: str) -> CsvScan:
         f"read_csv('{_sql_string(path)}', header = true, auto_detect = false, delim = ',', quote = '\"', "
         f"dateformat = '%d/%m/%Y', nullstr = ['', 'NULL'], encoding = 'utf-8', columns = {{{columns}}})"
     )
-    sql = (
-        f"select {', '.join(projections)}, _source_row from ("
-        f'select *, "{index_alias}" as collision_index_raw, '
-        f"cast(row_number() over () + 1 as bigint) as _source_row from {read})"
-    )
+
+    def select(source_row: str) -> str:
+        return (
+            f"select {', '.join(projections)}, _source_row from ("
+            f'select *, "{index_alias}" as collision_index_raw, {source_row} as _source_row from {read})'
+        )
+
     return CsvScan(
         file=path,
         table=table,
         header=header,
         vintage=vintage_of(header),
-        sql=sql,
+        sql=select("cast(row_number() over () + 1 as bigint)"),
+        unnumbered_sql=select("cast(null as bigint)"),
         missing_optional=tuple(missing_optional),
     )
 

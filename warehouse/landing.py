@@ -35,10 +35,12 @@ class LoadError(ValueError):
 
 
 class Scan(Protocol):
-    """A typed read of one file that yields canonical columns plus `_source_row`."""
+    """A typed read of one file that yields canonical columns plus `_source_row`, numbered (`sql`) or left
+    null for the loader to number (`unnumbered_sql`)."""
 
     file: Path
     sql: str
+    unnumbered_sql: str
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ def land(
     if rows_in_file == 0:
         raise LoadError(file, "the file has a header but no data rows")
     target = f"landing.{table}"
+    con.execute("set preserve_insertion_order = true")  # line numbers below rely on it (DuckDB's default)
     con.execute("begin transaction")
     try:
         con.execute(
@@ -81,18 +84,21 @@ def land(
             f"select *, cast(null as varchar) as _load_id from ({scan.sql}) limit 0"
         )
         con.execute(f"delete from {target} where list_contains(?, {partition_column})", [partitions])
-        try:
-            con.execute(
-                f"insert into {target} by name select *, ? as _load_id from ({scan.sql}) "
-                f"where list_contains(?, {partition_column})",
-                [load_id, partitions],
-            )
-        except duckdb.Error as error:
-            raise _load_error(file, error) from None
-        rows_loaded = con.execute(f"select count(*) from {target} where _load_id = ?", [load_id]).fetchall()[0][0]
+        rows_loaded = _insert(con, scan.unnumbered_sql, target, partition_column, partitions, load_id, file)
         rows_read = rows_loaded
-        if rows_loaded != rows_in_file:
-            rows_read = con.execute(f"select count(*) from ({scan.sql})").fetchall()[0][0]
+        if rows_loaded == rows_in_file and _contiguous(con, target, load_id, rows_loaded):
+            # The whole file went in, in file order (DuckDB keeps insertion order), as one run of row ids:
+            # a row's place in that run is its line in the file.
+            con.execute(
+                f"update {target} set _source_row = rowid - "
+                f"(select min(rowid) from {target} where _load_id = $load) + 2 where _load_id = $load",
+                {"load": load_id},
+            )
+        else:
+            # Part of the file (some years), or an unexpected layout: number the rows as they are read.
+            con.execute(f"delete from {target} where _load_id = ?", [load_id])
+            rows_loaded = _insert(con, scan.sql, target, partition_column, partitions, load_id, file)
+            rows_read = con.execute(f"select count(*) from ({scan.unnumbered_sql})").fetchall()[0][0]
         if rows_read != rows_in_file:
             raise LoadError(
                 file,
@@ -106,6 +112,34 @@ def land(
         con.execute("rollback")
         raise
     return Landed(rows_in_file=rows_in_file, rows_loaded=rows_loaded)
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    target: str,
+    partition_column: str,
+    partitions: list[int] | list[str],
+    load_id: str,
+    file: str,
+) -> int:
+    """Insert the read's rows for `partitions`, tagged with the load; return how many went in."""
+    try:
+        con.execute(
+            f"insert into {target} by name select *, ? as _load_id from ({sql}) "
+            f"where list_contains(?, {partition_column})",
+            [load_id, partitions],
+        )
+    except duckdb.Error as error:
+        raise _load_error(file, error) from None
+    return con.execute(f"select count(*) from {target} where _load_id = ?", [load_id]).fetchall()[0][0]
+
+
+def _contiguous(con: duckdb.DuckDBPyConnection, target: str, load_id: str, rows: int) -> bool:
+    span = con.execute(f"select max(rowid) - min(rowid) + 1 from {target} where _load_id = ?", [load_id]).fetchall()[0][
+        0
+    ]
+    return span == rows
 
 
 def _load_error(file: str, error: duckdb.Error) -> LoadError:
