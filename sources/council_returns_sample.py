@@ -21,6 +21,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import Element, ElementTree, SubElement, indent
 
+from sources.council_returns import S903_TABLES
+
 ETHNICITIES = ("WBRI",) * 14 + ("WOTH", "MWBC", "MOTH", "AIND", "BAFR", "NOBT")
 CEASED_REASONS = ("E4A", "E8", "E13", "E41", "E45", "E5", "E15", "E17")
 PLACEMENTS = ("U1", "U3", "U4", "U6", "R1", "K2", "S1")
@@ -218,26 +220,9 @@ def _dmy(value: date | None) -> str:
 
 def s903_tables(children: list[Child], as_at: date) -> dict[str, list[list[str]]]:
     """The SSDA903 tables (header row first) as the system would export them on `as_at`."""
-    header = [["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]]
-    episodes = [
-        [
-            "CHILD",
-            "DECOM",
-            "RNE",
-            "LS",
-            "CIN",
-            "PLACE",
-            "PLACE_PROVIDER",
-            "DEC",
-            "REC",
-            "REASON_PLACE_CHANGE",
-            "HOME_POST",
-            "PL_POST",
-            "URN",
-        ]
-    ]
-    missing = [["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"]]
-    placed = [["CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"]]
+    header, episodes, missing, placed = (
+        [list(S903_TABLES[table][0])] for table in ("header", "episodes", "missing", "placed_adoption")
+    )
     for child in children:
         open_episodes = [episode for episode in child.episodes if episode["DECOM"] <= as_at]  # type: ignore[operator]
         if not open_episodes:
