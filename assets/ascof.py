@@ -9,16 +9,15 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from assets.common import NETWORK_RETRY, check_result, combined_version, preview
+from assets.common import NETWORK_RETRY, check_result, combined_version, file_facts, preview
 from assets.reference import areas
 from assets.resources import WAREHOUSE_POOL, AscofResource, CouncilResource, PublisherClient, WarehouseResource
 from checks.public_health import ascof_suite
 from checks.runner import run_suite
 from sources import ascof
 from sources.errors import FormatError, SourceError
-from sources.http import FetchedFile
 from warehouse.landing import count_data_lines, land_frame
-from warehouse.loads import FileFacts, finish_load, start_load, unchanged_since_published
+from warehouse.loads import finish_load, start_load, unchanged_since_published
 from warehouse.public_health_indicators import ASCOF_SOURCE, build_ascof_indicators
 from warehouse.publish import publish_partitions
 
@@ -27,10 +26,6 @@ DATASET = "measures"
 PARTITION_COLUMN = "release"
 CHECK = "ascof_measures_rules"
 LANDING_KEY = dg.AssetKey(["landing", TABLE])
-
-
-def _facts(file: FetchedFile) -> FileFacts:
-    return FileFacts(file.url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status)
 
 
 @dg.asset(
@@ -78,7 +73,7 @@ def landing_ascof_measures(
             loaded = 0
             layouts = {}
             for release, file in {} if unchanged else files.items():
-                load_id = start_load(con, ASCOF_SOURCE, DATASET, _facts(file), [release], context.run.run_id)
+                load_id = start_load(con, ASCOF_SOURCE, DATASET, file_facts(file), [release], context.run.run_id)
                 try:
                     frame = ascof.read_measures(file.path, file.url, release, groups)
                 except FormatError as error:

@@ -9,6 +9,8 @@ import dagster as dg
 import duckdb
 
 from checks.runner import SuiteResult
+from sources.http import FetchedFile
+from warehouse.loads import FileFacts
 
 # A single-run backfill policy is what lets one run load many years from one fetched file; Dagster marks
 # the parameter beta. We rely on it knowingly, so its notice is not repeated at every definitions load.
@@ -70,6 +72,11 @@ def _with_file(example: dict, files: dict[str, str]) -> dict:
     if load_id not in files:
         return example
     return {"_file": files[load_id], **{key: value for key, value in example.items() if key != "_load_id"}}
+
+
+def file_facts(file: FetchedFile) -> FileFacts:
+    """What the load log records of a fetched file (the source room's record, in the warehouse's terms)."""
+    return FileFacts(file.url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status)
 
 
 def combined_version(hashes: Iterable[str]) -> dg.DataVersion:

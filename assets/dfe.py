@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.common import NETWORK_RETRY, check_result, combined_version, preview
+from assets.common import NETWORK_RETRY, check_result, combined_version, file_facts, preview
 from assets.reference import areas
 from assets.resources import (
     WAREHOUSE_POOL,
@@ -32,7 +32,7 @@ from sources.errors import FormatError, SourceError
 from sources.http import Downloader, FetchedFile
 from warehouse.csc_indicators import SOURCE, build_csc_indicators
 from warehouse.landing import land_frame
-from warehouse.loads import FileFacts, finish_load, start_load, unchanged_since_published
+from warehouse.loads import finish_load, start_load, unchanged_since_published
 from warehouse.publish import publish_partitions
 
 POPULATION_SOURCE = "ons_population"
@@ -96,15 +96,7 @@ def land_and_check(
     if unchanged_since_published(con, source, dataset_key, fetched.sha256, [dataset_key]):
         context.log.info(f"{dataset_key}: {fetched.url} is unchanged and already in clean; nothing to rebuild.")
         return check_result(check_name, run_suite(con, suite(con), f"{PARTITION_COLUMN} = ?", [dataset_key]))
-    facts = FileFacts(
-        fetched.url,
-        str(fetched.path),
-        fetched.sha256,
-        fetched.bytes,
-        fetched.etag,
-        fetched.last_modified,
-        fetched.status,
-    )
+    facts = file_facts(fetched)
     load_id = start_load(con, source, dataset_key, facts, [dataset_key], context.run.run_id)
     if version:
         con.execute("update meta.loads set dataset_version = ? where load_id = ?", [version, load_id])

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
-from assets.common import NETWORK_RETRY, check_result, combined_version, preview
+from assets.common import NETWORK_RETRY, check_result, combined_version, file_facts, preview
 from assets.reference import areas
 from assets.resources import (
     WAREHOUSE_POOL,
@@ -25,9 +25,8 @@ from checks.public_health import fingertips_suite
 from checks.runner import run_suite
 from sources import fingertips
 from sources.errors import FormatError, SourceError
-from sources.http import FetchedFile
 from warehouse.landing import count_data_lines, land_frame
-from warehouse.loads import FileFacts, finish_load, start_load, unchanged_since_published
+from warehouse.loads import finish_load, start_load, unchanged_since_published
 from warehouse.public_health_indicators import FINGERTIPS_SOURCE, build_fingertips_indicators
 from warehouse.publish import publish_partitions
 
@@ -36,10 +35,6 @@ DATASET = "all_data"
 PARTITION_COLUMN = "file_key"
 CHECK = "ohid_fingertips_rules"
 LANDING_KEY = dg.AssetKey(["landing", TABLE])
-
-
-def _facts(file: FetchedFile) -> FileFacts:
-    return FileFacts(file.url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status)
 
 
 def _percent_ids(con: duckdb.DuckDBPyConnection, ids: dict[str, int]) -> list[int]:
@@ -112,7 +107,7 @@ def landing_ohid_fingertips(
             )
             loaded = 0
             for key, file in {} if unchanged else exports.items():
-                load_id = start_load(con, FINGERTIPS_SOURCE, DATASET, _facts(file), [key], context.run.run_id)
+                load_id = start_load(con, FINGERTIPS_SOURCE, DATASET, file_facts(file), [key], context.run.run_id)
                 try:
                     fingertips_id, parent = (int(part) for part in key.split("/"))
                     frame = fingertips.read_export(file.path, file.url, fingertips_id, parent, key)

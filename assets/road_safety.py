@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
-from assets.common import NETWORK_RETRY, check_result, combined_version, preview
+from assets.common import NETWORK_RETRY, check_result, combined_version, file_facts, preview
 from assets.partitions import stats19_years
 from assets.reference import areas
 from assets.resources import WAREHOUSE_POOL, PublisherClient, Stats19Resource, WarehouseResource
@@ -21,7 +21,7 @@ from sources import stats19
 from sources.errors import FormatError, SourceError
 from sources.http import Downloader, FetchedFile
 from warehouse.landing import LoadError, land
-from warehouse.loads import FileFacts, finish_load, record_unchanged, start_load, unchanged_since_published
+from warehouse.loads import finish_load, record_unchanged, start_load, unchanged_since_published
 from warehouse.publish import publish_partitions
 from warehouse.reference import english_upper_tier_codes
 from warehouse.road_indicators import SOURCE, build_road_indicators
@@ -63,7 +63,7 @@ def _land_files(
     """Land each fetched file's years, logging each load; fills `files` (load id -> file name)."""
     loaded = 0
     for url, (file, url_years) in fetched.items():
-        facts = FileFacts(url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status)
+        facts = file_facts(file)
         load_id = start_load(con, SOURCE, table, facts, [str(y) for y in url_years], context.run.run_id)
         try:
             read = stats19.scan(file.path, table)
@@ -140,11 +140,9 @@ def _landing_asset(table: str) -> dg.AssetsDefinition:
             with warehouse.warehouse().connect() as con:
                 own_unchanged = _unchanged(con, table, fetched)
                 if own_unchanged:
-                    for url, (file, url_years) in fetched.items():
-                        facts = FileFacts(
-                            url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status
-                        )
-                        record_unchanged(con, SOURCE, table, facts, [str(y) for y in url_years], context.run.run_id)
+                    for file, url_years in fetched.values():
+                        years_of_file = [str(year) for year in url_years]
+                        record_unchanged(con, SOURCE, table, file_facts(file), years_of_file, context.run.run_id)
                 if own_unchanged and sibling_fetched is not None and _unchanged(con, sibling, sibling_fetched):
                     context.log.info(
                         f"{table} {years[0]}-{years[-1]}: DfT's files are unchanged and already in clean; "
