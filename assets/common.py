@@ -1,7 +1,6 @@
 """What every publisher's assets share: retry policy, check results and metadata in the form the UI shows."""
 
 import hashlib
-import os
 import warnings
 from collections.abc import Iterable
 
@@ -9,22 +8,42 @@ import dagster as dg
 import duckdb
 
 from checks.runner import SuiteResult
+from sources.errors import FormatError, SourceError
 from sources.http import FetchedFile
+from sources.source_catalogue import CatalogueError
+from warehouse.flow import DeliveryError
+from warehouse.landing import LoadError
 from warehouse.loads import FileFacts
 
 # A single-run backfill policy is what lets one run load many years from one fetched file; Dagster marks
 # the parameter beta. We rely on it knowingly, so its notice is not repeated at every definitions load.
 warnings.filterwarnings("ignore", message=r".*`backfill_policy`.*", category=dg.BetaWarning)
 
-# Network steps retry with exponential backoff and jitter; data errors raise Failure(allow_retries=False).
-# Like partitions, a retry policy is fixed when the code location loads, so its numbers come from the
-# environment here (SAFE_OUTCOMES_STEP_RETRIES, SAFE_OUTCOMES_STEP_RETRY_DELAY_S).
-NETWORK_RETRY = dg.RetryPolicy(
-    max_retries=int(os.getenv("SAFE_OUTCOMES_STEP_RETRIES", "3")),
-    delay=float(os.getenv("SAFE_OUTCOMES_STEP_RETRY_DELAY_S", "30")),
-    backoff=dg.Backoff.EXPONENTIAL,
-    jitter=dg.Jitter.PLUS_MINUS,
-)
+
+def network_retry(retries: int, delay_s: float) -> dg.RetryPolicy:
+    """Steps that fetch retry with exponential backoff and jitter; fixed when the code location loads."""
+    return dg.RetryPolicy(
+        max_retries=retries, delay=delay_s, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    )
+
+
+def as_failure(error: Exception) -> dg.Failure:
+    """The one error policy: a network fault that may pass (DNS, refused, reset, timeout, 429, 5xx) is retried;
+    everything else (4xx, an HTML page or empty body, a format error, a failed check) fails at once."""
+    if isinstance(error, dg.Failure):
+        return error
+    transient = isinstance(error, SourceError) and error.transient
+    message = (
+        str(error)
+        if isinstance(error, SourceError | FormatError | LoadError | DeliveryError | CatalogueError)
+        else f"{type(error).__name__}: {error}"
+    )
+    metadata: dict[str, dg.RawMetadataValue] = {}
+    for name in ("url", "file", "line", "column"):
+        value = getattr(error, name, None)
+        if value is not None:
+            metadata[name] = value
+    return dg.Failure(description=message, metadata=metadata, allow_retries=transient)
 
 
 def check_result(check_name: str, result: SuiteResult, files: dict[str, str] | None = None) -> dg.AssetCheckResult:
@@ -74,9 +93,11 @@ def _with_file(example: dict, files: dict[str, str]) -> dict:
     return {"_file": files[load_id], **{key: value for key, value in example.items() if key != "_load_id"}}
 
 
-def file_facts(file: FetchedFile) -> FileFacts:
+def file_facts(file: FetchedFile, dataset_version: str = "") -> FileFacts:
     """What the load log records of a fetched file (the source room's record, in the warehouse's terms)."""
-    return FileFacts(file.url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status)
+    return FileFacts(
+        file.url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status, dataset_version
+    )
 
 
 def combined_version(hashes: Iterable[str]) -> dg.DataVersion:

@@ -1,14 +1,13 @@
-"""The council's own quarterly returns: drop folder -> landing + checks -> pseudonymised clean -> indicators.
+"""The council's own quarterly returns: drop folder -> the landing flow -> pseudonymised clean -> indicators.
 
-One partition per quarter (key = the quarter's first day, as Dagster's time windows go; the extract is as at
-the quarter's last day). The landing asset reads the quarter's folder, records each file in `meta.loads`,
-parses and lands every table, runs the blocking `errors` suites and the warning `notes` suites, and writes
-the data officer's problem report. Only when every error rule passes does `clean` get the quarter, with child
-ids replaced by their keyed hash; the indicator asset then swaps the council's rows for that quarter end.
+One partition per quarter (key = the quarter's first day, as Dagster's time windows go; the extract is as at the
+quarter's last day). The files of a quarter's folder are one delivery: every file is read before anything
+lands, the blocking `errors` suites gate `clean` and the `notes` suites only warn, and the data officer gets a
+problem report per quarter (children pseudonymised). Clean rows carry the keyed hash, never the council's ids.
 """
 
-import os
-from collections.abc import Iterator
+from __future__ import annotations
+
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,62 +15,40 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.common import check_result, combined_version, preview
-from assets.reference import areas
-from assets.resources import WAREHOUSE_POOL, CouncilResource, CouncilReturnsResource, WarehouseResource
+from assets.common import check_result
+from assets.sources import CheckDeclaration, Landing, SourceKind
 from checks.council_returns import ERRORS, suites
 from checks.runner import RuleResult, SuiteResult, run_suite
 from sources import council_returns as returns
 from sources.errors import FormatError
+from warehouse import flow
 from warehouse.council_returns import (
-    SOURCE,
-    build_quarter_indicators,
     dfe_la_code,
     last_run_files,
     parse_problem_rows,
     partition_key,
-    population_0_17,
     problem_rows,
     pseudonym,
     publish_quarters,
     quarter_end,
     write_problem_report,
 )
-from warehouse.landing import land_frame
-from warehouse.loads import FileFacts, finish_load, start_load, unchanged_since_published
+from warehouse.loads import FileFacts
 
-GROUP = "council_returns"
-# Partition keys must be known when the code location loads, so the first quarter is read here.
-FIRST_QUARTER = os.getenv("COUNCIL_RETURNS_FIRST_QUARTER", "2022-04-01")
-council_quarters = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 1,4,7,10 *", start=FIRST_QUARTER, fmt="%Y-%m-%d", timezone="Europe/London"
-)
-SINGLE_RUN = dg.BackfillPolicy.single_run()
-RULES_CHECK = "council_returns_rules"
-NOTES_CHECK = "council_returns_notes"
-LANDING_KEY = dg.AssetKey(["landing", "council_returns"])
 S903_LANDING = {name: f"s903_{name}" for name in returns.S903_TABLES}
+CIN_TABLES = ("cin_children", "cin_referrals", "cin_assessments", "cin_plans", "cin_cpps")
+REQUIRED_TABLES = ("cin_referrals", "s903_header", "s903_episodes")
 
 
-class Parsed:
-    """Everything read from one quarter's folder: frames per landing table and the values that did not read."""
+class Verdicts(list):
+    """Every table's suite result for one severity; passes when each does."""
 
-    def __init__(self, quarter: str) -> None:
-        self.quarter = quarter
-        self.as_at = quarter_end(quarter)
-        self.frames: dict[str, pd.DataFrame] = {}
-        self.problems: list[returns.RowProblem] = []
-        self.load_ids: dict[str, str] = {}
-
-    def add(self, table: str, frame: pd.DataFrame, file: str, load_id: str) -> None:
-        """Keep a parsed table with its quarter, quarter end and file; one file per table per quarter."""
-        if table in self.frames:
-            raise FormatError(file, f"a second file with the {table} table for the same quarter end")
-        self.frames[table] = frame.assign(quarter=self.quarter, as_at=pd.Timestamp(self.as_at), _source_file=file)
-        self.load_ids[table] = load_id
+    @property
+    def passed(self) -> bool:
+        return all(result.passed for result in self)
 
 
-def _file_facts(path: Path) -> FileFacts:
+def _facts(path: Path) -> FileFacts:
     stat = path.stat()
     modified = datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")
     return FileFacts(
@@ -79,22 +56,101 @@ def _file_facts(path: Path) -> FileFacts:
     )
 
 
-def _read(path: Path, max_bytes: int, lea: str | None) -> dict[str, tuple[pd.DataFrame, list[returns.RowProblem]]]:
+def _read(path: Path, quarter: str, max_bytes: int, lea: str | None) -> flow.Parsed:
+    """One extract file's tables, stamped with its quarter, quarter end and file name."""
+    as_at = pd.Timestamp(quarter_end(quarter))
     if path.suffix.lower() == ".xml":
         extract = returns.read_cin_census(path, max_bytes)
         if lea and extract.lea and extract.lea != lea:
             raise FormatError(
                 path.name, f"the return is for local authority {extract.lea}, but the council configured is {lea}"
             )
-        return {name: (frame, []) for name, frame in extract.tables().items()}
-    table = returns.read_s903(path, max_bytes)
-    return {S903_LANDING[table.name]: (table.frame, table.problems)}
+        tables, problems = extract.tables(), []
+    else:
+        table = returns.read_s903(path, max_bytes)
+        tables, problems = {S903_LANDING[table.name]: table.frame}, table.problems
+    stamped = {
+        name: frame.assign(quarter=quarter, as_at=as_at, _source_file=path.name) for name, frame in tables.items()
+    }
+    return flow.Parsed(stamped, problems=[(quarter, problem) for problem in problems])
 
 
-def _verdict(
-    check_name: str, results: list[SuiteResult], parse_problems: int, blocking: bool, key: bytes
-) -> dg.AssetCheckResult:
-    """One check over every table's suite; parse problems (unreadable values) count as failures too.
+def _deliveries(landing: Landing) -> list[flow.Delivery]:
+    settings = landing.resources.council_returns
+    drop = Path(settings.drop_dir)
+    folders = {partition_key(as_at): folder for as_at, folder in returns.quarter_folders(drop).items()}
+    missing = [quarter_end(quarter).isoformat() for quarter in landing.partitions if quarter not in folders]
+    if missing:
+        raise FormatError(
+            str(drop), f"no extract folder for the quarter end(s) {', '.join(missing)} (expected {drop}/YYYY-MM-DD/)"
+        )
+    with landing.resources.warehouse.warehouse().connect() as con:
+        lea = dfe_la_code(con, landing.resources.council.area_code)
+    deliveries = []
+    for quarter in landing.partitions:
+        for path in returns.extract_files(folders[quarter]):
+
+            def read(path: Path = path, quarter: str = quarter) -> flow.Parsed:
+                return _read(path, quarter, settings.max_bytes, lea)
+
+            deliveries.append(flow.Delivery(_facts(path), path.name, [quarter], read))
+    return deliveries
+
+
+def _validate(landing: Landing):
+    """Each quarter needs one file per table, and the tables the indicators need."""
+
+    def validate(parsed: list[tuple[flow.Delivery, flow.Parsed]]) -> list[tuple[flow.Delivery | None, Exception]]:
+        failures: list[tuple[flow.Delivery | None, Exception]] = []
+        for quarter in landing.partitions:
+            seen: set[str] = set()
+            for delivery, content in parsed:
+                if delivery.partitions != [quarter]:
+                    continue
+                for table in content.tables:
+                    if table in seen:
+                        problem = f"a second file with the {table} table for the same quarter end"
+                        failures.append((delivery, FormatError(delivery.dataset, problem)))
+                    seen.add(table)
+            folder = f"{quarter_end(quarter).isoformat()}/"
+            failures += [
+                (None, FormatError(folder, f"no file with the {t} table")) for t in REQUIRED_TABLES if t not in seen
+            ]
+        return failures
+
+    return validate
+
+
+def _force(landing: Landing, con: duckdb.DuckDBPyConnection, deliveries: list[flow.Delivery]) -> bool:
+    """A file taken out of a quarter's folder since its last run is a change, though every other file is the same."""
+    return any(
+        {delivery.dataset for delivery in deliveries if delivery.partitions == [quarter]}
+        != last_run_files(con, quarter)
+        for quarter in landing.partitions
+    )
+
+
+def _check_all(con: duckdb.DuckDBPyConnection, quarters: list[str], severity: str) -> Verdicts:
+    where = "list_contains(?, quarter)"
+    verdicts = Verdicts()
+    for table, table_suites in suites().items():
+        if severity not in table_suites:
+            continue
+        present = con.execute(f"select count(*) from landing.{table} where {where}", [quarters]).fetchall()[0][0]
+        if present:
+            verdicts.append(run_suite(con, table_suites[severity], where, [quarters]))
+    return verdicts
+
+
+def _checks(landing: Landing) -> list[flow.Check]:
+    return [
+        flow.Check("council_returns_rules", True, lambda con, quarters: _check_all(con, quarters, ERRORS)),
+        flow.Check("council_returns_notes", False, lambda con, quarters: _check_all(con, quarters, "notes")),
+    ]
+
+
+def _verdict(name: str, results: Verdicts, parse_problems: int, blocking: bool, key: bytes) -> dg.AssetCheckResult:
+    """One check over every table's suite; values that could not be read count as failures too.
 
     The failing examples go into Dagster's event log, outside the warehouse: their child ids are pseudonymised.
     """
@@ -110,327 +166,140 @@ def _verdict(
         for result in results
         for failure in result.failures
     ]
-    passed = not failures and parse_problems == 0
     rows = sum(result.rows for result in results)
-    engine = results[0].engine if results else "none"
-    # The spine's check_result formats the failing rules and their first file lines for the UI.
-    base = check_result(check_name, SuiteResult("council_returns", engine, rows, failures))
+    base = check_result(name, SuiteResult("council_returns", results[0].engine if results else "none", rows, failures))
     summary = "; ".join(result.summary() for result in results if not result.passed) or (
         f"{len(results)} suites passed on {rows:,} rows"
     )
     if parse_problems:
         summary = f"{parse_problems} values could not be read (see the problem report); " + summary
     return dg.AssetCheckResult(
-        check_name=check_name,
-        passed=passed,
+        check_name=name,
+        passed=not failures and parse_problems == 0,
         severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
         description=summary,
         metadata={**base.metadata, "summary": summary, "unreadable_values": parse_problems},
     )
 
 
-@dg.asset(
-    key=LANDING_KEY,
-    group_name=GROUP,
-    partitions_def=council_quarters,
-    backfill_policy=SINGLE_RUN,
-    pool=WAREHOUSE_POOL,
-    deps=[areas],
-    kinds={"duckdb", "xml", "csv"},
-    output_required=False,
-    check_specs=[
-        dg.AssetCheckSpec(
-            RULES_CHECK,
-            asset=LANDING_KEY,
-            blocking=True,
-            description="DfE validation rules that move the indicators: dates in order, referral before "
-            "assessment, plan start before end, valid codes, child and episode ids present and unique; and "
-            "every value readable. Great Expectations per table; failures block publication to clean.",
-        ),
-        dg.AssetCheckSpec(
-            NOTES_CHECK,
-            asset=LANDING_KEY,
-            blocking=False,
-            description="Data-quality notes for the data officer (need not stated, assessments over 45 working "
-            "days, missing episodes without an end); they warn and do not block.",
-        ),
-    ],
-    description="The council's CIN census (XML, checked against DfE's XSD) and SSDA903 tables (CSV) from its "
-    "drop folder, child-level with its own ids, one partition per quarter (`landing.cin_*`, `landing.s903_*`). "
-    "Writes the data officer's problem report (`<as at>-problems.csv`, children pseudonymised).",
-)
-def landing_council_returns(
-    context: dg.AssetExecutionContext,
-    warehouse: WarehouseResource,
-    council: CouncilResource,
-    council_returns: CouncilReturnsResource,
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """Land the run's quarters from the drop folder, check them, and write the problem reports."""
-    quarters = sorted(context.partition_keys)
-    drop = Path(council_returns.drop_dir)
-    folders = {partition_key(as_at): folder for as_at, folder in returns.quarter_folders(drop).items()}
-    key = council_returns.key()
-    missing = [quarter_end(quarter).isoformat() for quarter in quarters if quarter not in folders]
-    if missing:
-        raise dg.Failure(
-            f"no extract folder in {drop} for the quarter end(s) {', '.join(missing)} (expected {drop}/YYYY-MM-DD/)",
-            allow_retries=False,
-        )
-    files = {quarter: returns.extract_files(folders[quarter]) for quarter in quarters}
-    facts = {path: _file_facts(path) for paths in files.values() for path in paths}
-    report_dir = Path(council_returns.report_dir)
-    with warehouse.warehouse().connect() as con:
-        if all(
-            paths
-            and {path.name for path in paths} == last_run_files(con, quarter)
-            and all(unchanged_since_published(con, SOURCE, path.name, facts[path].sha256, [quarter]) for path in paths)
-            for quarter, paths in files.items()
-        ):
-            context.log.info("every extract file is unchanged and already in clean; nothing downstream rebuilds")
-            # No materialisation, so nothing downstream runs; the checks still answer (Dagster requires them):
-            # these very files passed the rules when they were published, and their notes are in the reports.
-            notes = _notes_reported(report_dir, quarters)
-            yield dg.AssetCheckResult(
-                check_name=RULES_CHECK,
-                passed=True,
-                description="the files are unchanged since they passed and were published",
-                metadata={"unchanged_files": len(facts)},
-            )
-            yield dg.AssetCheckResult(
-                check_name=NOTES_CHECK,
-                passed=notes == 0,
-                severity=dg.AssetCheckSeverity.WARN,
-                description=f"the files are unchanged; {notes} notes in their problem reports",
-                metadata={"unchanged_files": len(facts), "notes": notes},
-            )
-            return
-        lea = dfe_la_code(con, council.area_code)
-        parsed = _parse_all(con, context.run.run_id, files, facts, council_returns.max_bytes, report_dir, lea)
-        landed = _land_all(con, parsed)
-        verdicts, notes, report_rows = _check_all(con, quarters, key)
-        reports = {}
-        for part in parsed:
-            rows = parse_problem_rows(part.problems, part.as_at, key)
-            rows += [row for row in report_rows if row["quarter_end"] == part.as_at]
-            path = report_dir / f"{part.as_at.isoformat()}-problems.csv"
-            frame = write_problem_report(rows, path)
-            reports[part.as_at.isoformat()] = {
-                "path": str(path),
-                "errors": int((frame["severity"] == "error").sum()),
-                "notes": int((frame["severity"] == "note").sum()),
+def _results(landing: Landing, outcome: flow.Outcome) -> list[dg.AssetCheckResult]:
+    key = landing.resources.council_returns.key()
+    return [
+        _verdict("council_returns_rules", outcome.verdicts["council_returns_rules"], len(outcome.problems), True, key),
+        _verdict("council_returns_notes", outcome.verdicts["council_returns_notes"], 0, False, key),
+    ]
+
+
+def _report_path(landing: Landing, quarter: str) -> Path:
+    return Path(landing.resources.council_returns.report_dir) / f"{quarter_end(quarter).isoformat()}-problems.csv"
+
+
+def _after(landing: Landing, con: duckdb.DuckDBPyConnection, outcome: flow.Outcome) -> dict[str, object]:
+    """Write each quarter's problem report (unreadable values, rule errors, notes) for the data officer."""
+    key = landing.resources.council_returns.key()
+    rows = []
+    for severity, label in ((ERRORS, "error"), ("notes", "note")):
+        for table_suites in suites().values():
+            if severity not in table_suites:
+                continue
+            suite = table_suites[severity]
+            present = con.execute(
+                f"select count(*) from {suite.table} where list_contains(?, quarter)", [outcome.partitions]
+            ).fetchall()[0][0]
+            if present:
+                rows += problem_rows(con, suite, label, outcome.partitions, key)
+    reports = {}
+    for quarter in outcome.partitions:
+        as_at = quarter_end(quarter)
+        unreadable = [problem for at, problem in outcome.problems if at == quarter]
+        quarter_rows = parse_problem_rows(unreadable, as_at, key) + [r for r in rows if r["quarter_end"] == as_at]
+        frame = write_problem_report(quarter_rows, _report_path(landing, quarter))
+        reports[as_at.isoformat()] = {
+            "path": str(_report_path(landing, quarter)),
+            "errors": int((frame["severity"] == "error").sum()),
+            "notes": int((frame["severity"] == "note").sum()),
+        }
+    return {"problem_reports": dg.MetadataValue.json(reports)}
+
+
+def _failed(landing: Landing, error: flow.DeliveryError) -> None:
+    """Files that could not be read go to their quarter's problem report as well as to the run's failure."""
+    for quarter in landing.partitions:
+        rows = [
+            {
+                "severity": "error",
+                "file": getattr(problem, "file", None),
+                "line": getattr(problem, "line", None),
+                "field": getattr(problem, "column", None),
+                "child": None,
+                "problem": getattr(problem, "problem", str(problem)),
+                "value": None,
+                "quarter_end": quarter_end(quarter),
             }
-        sample = preview(
-            con,
-            "select quarter, as_at, count(*) as referrals, count(closure_date) as closed from landing.cin_referrals "
-            "where list_contains(?, quarter) group by all order by all",
-            [quarters],
-        )
-    parse_problems = sum(len(part.problems) for part in parsed)
-    yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": sum(landed.values()),
-            "quarter_ends": dg.MetadataValue.json([quarter_end(quarter).isoformat() for quarter in quarters]),
-            "rows_per_table": dg.MetadataValue.json(landed),
-            "files": dg.MetadataValue.json({str(path): fact.sha256 for path, fact in facts.items()}),
-            "problem_reports": dg.MetadataValue.json(reports),
-            "preview": sample,
-        },
-        data_version=combined_version(fact.sha256 for fact in facts.values()),
-        check_results=[
-            _verdict(RULES_CHECK, verdicts, parse_problems, blocking=True, key=key),
-            _verdict(NOTES_CHECK, notes, 0, blocking=False, key=key),
-        ],
-    )
+            for delivery, problem in error.failures
+            if delivery is None or delivery.partitions == [quarter]
+        ]
+        if rows:
+            write_problem_report(rows, _report_path(landing, quarter))
 
 
-def _notes_reported(report_dir: Path, quarters: list[str]) -> int:
-    """Notes in the quarters' last problem reports (a missing report counts as none)."""
-    total = 0
-    for quarter in quarters:
-        path = report_dir / f"{quarter_end(quarter).isoformat()}-problems.csv"
+def _unchanged_results(landing: Landing) -> list[dg.AssetCheckResult]:
+    """These very files passed the rules when they were published; their notes are in the problem reports."""
+    notes = 0
+    for quarter in landing.partitions:
+        path = _report_path(landing, quarter)
         if path.exists():
-            total += int((pd.read_csv(path, usecols=["severity"])["severity"] == "note").sum())
-    return total
+            notes += int((pd.read_csv(path, usecols=["severity"])["severity"] == "note").sum())
+    return [
+        dg.AssetCheckResult(
+            check_name="council_returns_rules",
+            passed=True,
+            description="the files are unchanged since they passed and were published",
+        ),
+        dg.AssetCheckResult(
+            check_name="council_returns_notes",
+            passed=notes == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"the files are unchanged; {notes} notes in their problem reports",
+            metadata={"notes": notes},
+        ),
+    ]
 
 
-def _parse_all(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    files: dict[str, list[Path]],
-    facts: dict[Path, FileFacts],
-    max_bytes: int,
-    report_dir: Path,
-    lea: str | None,
-) -> list[Parsed]:
-    """Read every file of every quarter, each logged in meta.loads; a file that cannot be read stops the run.
-
-    Nothing is landed until every file has been read, so a bad file leaves landing as it was; its problem
-    goes to the quarter's report as well as to the run's failure.
-    """
-    parsed, unreadable = [], []
-    for quarter, paths in files.items():
-        part = Parsed(quarter)
-        for path in paths:
-            load_id = start_load(con, SOURCE, path.name, facts[path], [quarter], run_id)
-            try:
-                for table, (frame, problems) in _read(path, max_bytes, lea).items():
-                    part.add(table, frame, path.name, load_id)
-                    part.problems.extend(problems)
-            except FormatError as error:
-                finish_load(con, load_id, "failed", message=str(error))
-                unreadable.append((part, error))
-                continue
-            finish_load(con, load_id, "parsed", message=f"{len(part.problems)} unreadable values so far")
-        for table in ("cin_referrals", "s903_header", "s903_episodes"):
-            if table not in part.frames and not any(p is part for p, _ in unreadable):
-                unreadable.append((part, FormatError(f"{part.as_at.isoformat()}/", f"no file with the {table} table")))
-        parsed.append(part)
-    if unreadable:
-        for part in {id(part): part for part, _ in unreadable}.values():
-            rows = [
-                {
-                    "severity": "error",
-                    "file": error.file,
-                    "line": error.line,
-                    "field": error.column,
-                    "child": None,
-                    "problem": error.problem,
-                    "value": None,
-                    "quarter_end": part.as_at,
-                }
-                for other, error in unreadable
-                if other is part
-            ]
-            write_problem_report(rows, report_dir / f"{part.as_at.isoformat()}-problems.csv")
-        raise dg.Failure(
-            description="; ".join(str(error) for _, error in unreadable),
-            metadata={"problem_report_dir": str(report_dir)},
-            allow_retries=False,
-        )
-    return parsed
+def _publish(landing: Landing, quarters: list[str]):
+    key = landing.resources.council_returns.key()
+    return lambda con: sum(publish_quarters(con, quarters, key).values())
 
 
-def _land_all(con: duckdb.DuckDBPyConnection, parsed: list[Parsed]) -> dict[str, int]:
-    """Replace each quarter in every landing table (an absent optional table empties that quarter)."""
-    landed: dict[str, int] = {}
-    tables = ["cin_children", "cin_referrals", "cin_assessments", "cin_plans", "cin_cpps", *S903_LANDING.values()]
-    for part in parsed:
-        for table in tables:
-            frame = part.frames.get(table)
-            if frame is None:
-                con.execute(f"delete from landing.{table} where quarter = ?", [part.quarter])
-                continue
-            rows = land_frame(con, frame, table, "quarter", [part.quarter], part.load_ids[table])
-            landed[table] = landed.get(table, 0) + rows
-            con.execute(
-                "update meta.loads set status = 'landed', rows_loaded = coalesce(rows_loaded, 0) + ? where load_id = ?",
-                [rows, part.load_ids[table]],
-            )
-    return landed
-
-
-def _check_all(
-    con: duckdb.DuckDBPyConnection, quarters: list[str], key: bytes
-) -> tuple[list[SuiteResult], list[SuiteResult], list[dict[str, object]]]:
-    where = "list_contains(?, quarter)"
-    errors, notes, rows = [], [], []
-    for table, table_suites in suites().items():
-        present = con.execute(f"select count(*) from landing.{table} where {where}", [quarters]).fetchall()[0][0]
-        if not present:
-            continue
-        for severity, suite in table_suites.items():
-            result = run_suite(con, suite, where, [quarters])
-            (errors if severity == ERRORS else notes).append(result)
-            if not result.passed:
-                rows += problem_rows(con, suite, "error" if severity == ERRORS else "note", quarters, key)
-    return errors, notes, rows
-
-
-@dg.asset(
-    key=["clean", "council_returns"],
-    group_name=GROUP,
-    partitions_def=council_quarters,
-    backfill_policy=SINGLE_RUN,
-    pool=WAREHOUSE_POOL,
-    deps=[landing_council_returns],
-    kinds={"duckdb"},
-    description="The quarter's checked referrals, child protection plans and looked-after episodes with child "
-    "ids replaced by a keyed hash and only the columns the indicators need (`clean.child_*`); never copied to "
-    "the published snapshot.",
+COUNCIL_RETURNS = SourceKind(
+    deliveries=_deliveries,
+    checks=_checks,
+    tables=lambda dataset: (*CIN_TABLES, *S903_LANDING.values()),
+    declared_checks=(
+        CheckDeclaration(
+            "rules",
+            True,
+            "DfE validation rules that move the indicators: dates in order, referral before assessment, plan start "
+            "before end, valid codes, child and episode ids present and unique; and every value readable.",
+        ),
+        CheckDeclaration(
+            "notes",
+            False,
+            "Data-quality notes for the data officer (need not stated, assessments over 45 working days, missing "
+            "episodes without an end); they warn and do not block.",
+        ),
+    ),
+    resource_keys=frozenset({"council", "council_returns"}),
+    kinds=frozenset({"xml", "csv"}),
+    force=_force,
+    validate=_validate,
+    failed=_failed,
+    unchanged_results=_unchanged_results,
+    publish=_publish,
+    after=_after,
+    results=_results,
+    preview_sql=lambda dataset: (
+        "select quarter, as_at, count(*) as referrals, count(closure_date) as closed "
+        "from landing.cin_referrals where list_contains(?, quarter) group by all order by all"
+    ),
 )
-def clean_council_returns(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, council_returns: CouncilReturnsResource
-) -> dg.MaterializeResult:
-    """Publish the checked quarters to clean.child_* with pseudonymised child ids."""
-    quarters = sorted(context.partition_keys)
-    with warehouse.warehouse().connect() as con:
-        counts = publish_quarters(con, quarters, council_returns.key())
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": sum(counts.values()),
-            "rows_per_table": dg.MetadataValue.json(counts),
-            "quarter_ends": dg.MetadataValue.json([quarter_end(quarter).isoformat() for quarter in quarters]),
-        }
-    )
-
-
-@dg.asset(
-    key=["marts", "council_return_indicators"],
-    group_name=GROUP,
-    partitions_def=council_quarters,
-    backfill_policy=SINGLE_RUN,
-    pool=WAREHOUSE_POOL,
-    deps=[clean_council_returns, areas],
-    kinds={"duckdb", "sql"},
-    description="The council's quarterly rows of `marts.indicator_values` (variant `local_return`): CIN, CPP and "
-    "CLA rates per 10,000 at the quarter end, and re-referrals, second or subsequent plans and adoptions over "
-    "the 12 months to it, defined as DfE's annual figures (the March value is the annual one); counts of 1 to "
-    "5 suppressed.",
-)
-def council_return_indicators(
-    context: dg.AssetExecutionContext,
-    warehouse: WarehouseResource,
-    council: CouncilResource,
-    council_returns: CouncilReturnsResource,
-) -> dg.MaterializeResult:
-    """Build each quarter end's indicator rows over the council's 0-17 population."""
-    quarters = sorted(context.partition_keys)
-    denominators = {}
-    rows = 0
-    with warehouse.warehouse().connect() as con:
-        for quarter in quarters:
-            population = population_0_17(
-                con,
-                council_returns.population_table,
-                council.area_code,
-                quarter_end(quarter),
-                council_returns.population_0_17,
-            )
-            denominators[quarter_end(quarter).isoformat()] = {
-                "population_0_17": population.value,
-                "mid_year": population.year,
-                "from": population.source,
-            }
-            rows += build_quarter_indicators(con, quarter, council.area_code, population)
-        sample = preview(
-            con,
-            "select indicator_id, period_label, value, numerator, denominator, value_status "
-            "from marts.indicator_values where source = ? and area_code = ? order by period_end desc, indicator_id",
-            [SOURCE, council.area_code],
-            limit=12,
-        )
-    if any(entry["mid_year"] is None for entry in denominators.values()):
-        context.log.warning(
-            f"no 0-17 population for {council.area_code} in {council_returns.population_table}: rates use the "
-            f"configured COUNCIL_RETURNS_POPULATION_0_17 ({council_returns.population_0_17:,.0f})"
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": rows,
-            "population": dg.MetadataValue.json(denominators),
-            "preview": sample,
-        }
-    )
-
-
-COUNCIL_RETURN_ASSETS = [landing_council_returns, clean_council_returns, council_return_indicators]

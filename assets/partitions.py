@@ -1,23 +1,15 @@
-"""Partitions. STATS19 is partitioned by data year; the years are configuration (STATS19_YEARS)."""
-
-import os
+"""Partitions: STATS19 by data year, the council's returns by quarter. Both are fixed when the code location
+loads, so their settings (STATS19_YEARS, COUNCIL_RETURNS_FIRST_QUARTER) are passed in by `pipelines/`."""
 
 import dagster as dg
 
 
-def _years(spec: str) -> list[str]:
-    """'2005-2025' or '2019,2020,2021' -> the partition keys."""
-    years: set[int] = set()
-    for part in spec.replace(" ", "").split(","):
-        if "-" in part:
-            first, last = (int(value) for value in part.split("-", 1))
-            years.update(range(first, last + 1))
-        elif part:
-            years.add(int(part))
-    return [str(year) for year in sorted(years)]
+def data_years(years: list[str]) -> dg.StaticPartitionsDefinition:
+    return dg.StaticPartitionsDefinition(years)
 
 
-# Partition keys must be known when the code location loads, so this one setting is read from the
-# environment here rather than through a resource.
-STATS19_YEARS = _years(os.getenv("STATS19_YEARS", "2005-2025"))
-stats19_years = dg.StaticPartitionsDefinition(STATS19_YEARS)
+def quarters(first_quarter: str) -> dg.TimeWindowPartitionsDefinition:
+    """Calendar quarters keyed by their first day (Dagster's time windows); the extract is as at the last day."""
+    return dg.TimeWindowPartitionsDefinition(
+        cron_schedule="0 0 1 1,4,7,10 *", start=first_quarter, fmt="%Y-%m-%d", timezone="Europe/London"
+    )

@@ -1,8 +1,12 @@
-"""The report-ready cards (`marts.indicator_report`) and the Outcomes Monitoring Report built from them.
+"""The report cards (`marts.indicator_report`), the published snapshot and the Outcomes Monitoring Report.
 
-The cards are built in the warehouse after every indicator asset, so the published snapshot carries them; the
-HTML report then reads the snapshot (never the warehouse), so rendering it never holds the writer's lock.
+Each is rebuilt only when what it is built from changed (the build ledger): the cards after any indicator, the
+snapshot after the cards or any clean table, the report after the snapshot or a report setting (the council,
+the outcome, the period). The HTML report reads the snapshot, never the warehouse, so rendering never holds the
+writer's lock.
 """
+
+from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
@@ -11,9 +15,14 @@ import dagster as dg
 import duckdb
 
 from assets.common import preview
-from assets.resources import WAREHOUSE_POOL, CouncilResource, ReportResource, WarehouseResource
+from assets.derived import Built, derived_asset
+from assets.reference import areas
 from warehouse.indicator_report import build_indicator_report
+from warehouse.publish import publish_snapshot
 from warehouse.report_document import render_report
+
+CARDS = "marts/indicator_report"
+PUBLISHED = "published/outcomes"
 
 
 def _date(text: str, setting: str) -> date | None:
@@ -30,87 +39,127 @@ def _datetime(text: str, setting: str) -> datetime | None:
         raise dg.Failure(f"{setting} must be an ISO date or date-time, not {text!r}", allow_retries=False) from error
 
 
-def indicator_report_asset(upstream: list[dg.AssetsDefinition]) -> dg.AssetsDefinition:
-    """The cards asset, after every indicator asset in `upstream` (listed once, in definitions.py)."""
+def indicator_report_asset(indicators: list[dg.AssetsDefinition]) -> dg.AssetsDefinition:
+    """The cards asset, after every indicator asset in `indicators`."""
 
-    @dg.asset(
-        key=["marts", "indicator_report"],
-        group_name="indicators",
-        pool=WAREHOUSE_POOL,
-        deps=upstream,
-        kinds={"duckdb"},
-        description="One card per indicator, council and period: value, 95% and 99.8% limits (published or "
-        "computed), England / region / neighbour comparison, direction of travel, trend, RAG against local "
-        "targets, caveats, source and a commentary stub. Also records every value's history "
-        "(`marts.indicator_value_history`) and lists what changed (`marts.changes_since`).",
-    )
-    def indicator_report(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource, report: ReportResource
-    ) -> dg.MaterializeResult:
+    def build(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection | None) -> Built:
+        assert con is not None
+        report = context.resources.report
         since = _datetime(report.changes_since, "SAFE_OUTCOMES_REPORT_CHANGES_SINCE")
-        with warehouse.warehouse().connect() as con:
-            built = build_indicator_report(con, since, report.neighbours_version or None)
-            sample = preview(
-                con,
-                "select indicator_id, area_code, period_label, value, vs_england, direction_of_travel "
-                "from marts.indicator_report order by period_end desc, indicator_id",
-                [],
-            )
+        built = build_indicator_report(con, since, report.neighbours_version or None)
         context.log.info(
             f"{built.rows:,} cards; {built.new_or_revised:,} values new or revised, {built.withdrawn:,} withdrawn"
         )
-        return dg.MaterializeResult(
-            metadata={
+        return Built(
+            {
                 "dagster/row_count": built.rows,
                 "new_or_revised_values": built.new_or_revised,
                 "withdrawn_values": built.withdrawn,
                 "changes_listed": built.changes,
                 "built_at": str(built.built_at),
-                "preview": sample,
+                "preview": preview(
+                    con,
+                    "select indicator_id, area_code, period_label, value, vs_england, direction_of_travel "
+                    "from marts.indicator_report order by period_end desc, indicator_id",
+                ),
             }
         )
 
-    return indicator_report
+    return derived_asset(
+        ["marts", "indicator_report"],
+        group="indicators",
+        description="One card per indicator, council and period: value, 95% and 99.8% limits (published or "
+        "computed), England / region / neighbour comparison, direction of travel, trend, RAG against local targets, "
+        "caveats, source and a commentary stub. Also records every value's history "
+        "(`marts.indicator_value_history`) and lists what changed (`marts.changes_since`).",
+        inputs=["marts/areas", *("/".join(asset.key.path) for asset in indicators)],
+        deps=[*indicators, areas],
+        build=build,
+        settings=lambda context: {
+            "changes_since": context.resources.report.changes_since,
+            "neighbours_version": context.resources.report.neighbours_version,
+        },
+        resource_keys=frozenset({"report"}),
+        kinds=frozenset({"duckdb"}),
+    )
+
+
+def published_outcomes_asset(cards: dg.AssetsDefinition, clean: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The snapshot asset: after the cards, and after any clean table (the snapshot carries `clean` too)."""
+
+    def build(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection | None) -> Built:
+        warehouse = context.resources.warehouse
+        store = warehouse.warehouse()
+        with store.locked():
+            tables = publish_snapshot(store.path, Path(warehouse.published_path))
+        context.log.info(f"published {len(tables)} tables to {warehouse.published_path}")
+        return Built(
+            {
+                "path": dg.MetadataValue.path(warehouse.published_path),
+                "tables": dg.MetadataValue.json(tables),
+                "dagster/row_count": len(tables),
+            }
+        )
+
+    return derived_asset(
+        ["published", "outcomes"],
+        group="reports",
+        description="A copy of the `clean` and `marts` schemas swapped in atomically at `data/published/`, so a "
+        "report tool holding it never blocks a run and never sees a half-built table.",
+        inputs=[CARDS, "marts/areas", *("/".join(key.path) for key in clean)],
+        deps=[cards],
+        build=build,
+        settings=lambda context: {
+            "path": context.resources.warehouse.published_path,
+            "exists": Path(context.resources.warehouse.published_path).exists(),
+        },
+        kinds=frozenset({"duckdb"}),
+        hold_warehouse=False,
+    )
+
+
+def _report_settings(context: dg.AssetExecutionContext) -> dict[str, object]:
+    report = context.resources.report
+    council = context.resources.council.area_code
+    folder = Path(report.reports_dir)
+    return {
+        "council": council,
+        "outcome": report.outcome,
+        "period_end": report.period_end,
+        "as_of": report.as_of,
+        "neighbours_version": report.neighbours_version,
+        "folder": str(folder),
+        "written": sorted(path.name for path in folder.glob(f"{report.outcome}-{council}-*.html")),
+    }
 
 
 def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition:
     """The HTML report asset, after the published snapshot it reads."""
 
-    @dg.asset(
-        key=["reports", "outcomes_monitoring"],
-        group_name="reports",
-        deps=[published],
-        kinds={"html"},
-        description="The Outcomes Monitoring Report for the council and outcome: one self-contained HTML file in "
-        "`reports/` (a page per indicator with headline, comparison, trend chart, table, caveats, commentary).",
-    )
-    def outcomes_monitoring(
-        context: dg.AssetExecutionContext,
-        warehouse: WarehouseResource,
-        council: CouncilResource,
-        report: ReportResource,
-    ) -> dg.MaterializeResult:
+    def build(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection | None) -> Built:
+        report = context.resources.report
+        council = context.resources.council.area_code
         period_end = _date(report.period_end, "SAFE_OUTCOMES_REPORT_PERIOD_END")
         as_of = _datetime(report.as_of, "SAFE_OUTCOMES_REPORT_AS_OF")
-        con = duckdb.connect(warehouse.published_path, read_only=True)
+        snapshot = duckdb.connect(context.resources.warehouse.published_path, read_only=True)
         try:
             rendered = render_report(
-                con, council.area_code, report.outcome, period_end, as_of, report.neighbours_version or None
+                snapshot, council, report.outcome, period_end, as_of, report.neighbours_version or None
             )
         except ValueError as error:
             raise dg.Failure(str(error), allow_retries=False) from error
         finally:
-            con.close()
+            snapshot.close()
         folder = Path(report.reports_dir)
         folder.mkdir(parents=True, exist_ok=True)
         suffix = f"-as-of-{as_of:%Y%m%dT%H%M}" if as_of else ""
-        path = folder / f"{report.outcome}-{council.area_code}-{rendered.period}{suffix}.html"
+        path = folder / f"{report.outcome}-{council}-{rendered.period}{suffix}.html"
         partial = path.with_name(f".{path.name}.partial")
         partial.write_text(rendered.html, encoding="utf-8")
         partial.replace(path)
         context.log.info(f"report written to {path}")
-        return dg.MaterializeResult(
-            metadata={
+        return Built(
+            {
                 "path": dg.MetadataValue.path(str(path)),
                 "title": rendered.title,
                 "indicator_pages": rendered.pages,
@@ -119,4 +168,17 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
             }
         )
 
-    return outcomes_monitoring
+    return derived_asset(
+        ["reports", "outcomes_monitoring"],
+        group="reports",
+        description="The Outcomes Monitoring Report for the council and outcome: one self-contained HTML file in "
+        "`reports/` (a page per indicator with headline, comparison, trend chart, table, caveats, commentary).",
+        inputs=[PUBLISHED],
+        deps=[published],
+        build=build,
+        settings=_report_settings,
+        resource_keys=frozenset({"council", "report"}),
+        kinds=frozenset({"html"}),
+        hold_warehouse=False,
+        needs_pool=False,
+    )

@@ -6,14 +6,12 @@ one council or one machine.
 
 import os
 import secrets
-from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 import requests
 from pydantic import Field
 
-from sources.ees import CATALOGUE_FILE, Catalogue, load_catalogue
 from sources.http import Downloader, HttpSettings, RawStore, build_session
 from warehouse.database import Warehouse
 
@@ -42,6 +40,7 @@ class PublisherClient(dg.ConfigurableResource):
     retries: int = 5
     backoff_factor: float = 1.0
     max_bytes: int = 4 * 1024**3
+    sample_dir: str = Field(default="", description="The offline sample's folder; empty = sources/samples.")
 
     def downloader(self) -> Downloader:
         if self.mode not in ("sample", "live"):
@@ -53,17 +52,14 @@ class PublisherClient(dg.ConfigurableResource):
             backoff_factor=self.backoff_factor,
             max_bytes=self.max_bytes,
         )
-        session = build_session(settings, sample_root=SAMPLES if self.mode == "sample" else None)
+        sample_root = Path(self.sample_dir) if self.sample_dir else SAMPLES
+        session = build_session(settings, sample_root=sample_root if self.mode == "sample" else None)
         return Downloader(session, RawStore(Path(self.raw_dir)), settings)
 
 
 class Stats19Resource(dg.ConfigurableResource):
-    """Where DfT publishes STATS19 and which years come from single-year files."""
+    """How the road indicators measure change: the baseline years DfT's targets are set against."""
 
-    base_url: str = "https://data.dft.gov.uk/road-accidents-safety-data/"
-    single_year_files_from: int = Field(
-        default=2021, description="First data year read from its own file; earlier years come from 1979-latest."
-    )
     baseline_first_year: int = 2005
     baseline_last_year: int = 2009
 
@@ -72,51 +68,6 @@ class CouncilResource(dg.ConfigurableResource):
     """The council the report is for: any English upper-tier authority, by its GSS code."""
 
     area_code: str = Field(default="E06000059", description="GSS code, e.g. E06000059 for Dorset Council.")
-
-
-def _pairs(spec: str) -> dict[str, str]:
-    """'a=1,b=2' -> {'a': '1', 'b': '2'} (the form of list-valued settings)."""
-    pairs = {}
-    for item in spec.split(","):
-        if item.strip():
-            name, _, value = item.partition("=")
-            pairs[name.strip()] = value.strip()
-    return pairs
-
-
-class FingertipsResource(dg.ConfigurableResource):
-    """OHID Fingertips: the API, which PHOF indicators (catalogue id = Fingertips id) and which geography."""
-
-    base_url: str = "https://fingertips.phe.org.uk/api/"
-    indicators: str = Field(
-        default="ph_ksi_rate=11001,ph_violent_crime_admissions=11201,ph_first_time_entrants_yjs=10401,"
-        "ph_child_injury_admissions_0_14=90284",
-        description="Catalogue indicator id = Fingertips indicator id, comma-separated.",
-    )
-    child_area_type: int = Field(default=502, description="Upper tier local authorities (post 4/23).")
-    parent_area_types: str = Field(default="15,6", description="England (15) and regions (6).")
-
-    def indicator_ids(self) -> dict[str, int]:
-        return {name: int(value) for name, value in _pairs(self.indicators).items()}
-
-    def parents(self) -> list[int]:
-        return [int(value) for value in self.parent_area_types.split(",") if value.strip()]
-
-
-class AscofResource(dg.ConfigurableResource):
-    """ASCOF: each release's CSV URL (the path changes every year) and the measures to load."""
-
-    releases: str = Field(description="Release = URL, comma-separated, e.g. 2022-23=https://files.digital.nhs.uk/...")
-    measures: str = Field(
-        default="asc_feel_safe_pct=4A,asc_services_made_safe_pct=4B",
-        description="Catalogue indicator id = ASCOF measure code (a percentage measure), comma-separated.",
-    )
-
-    def release_urls(self) -> dict[str, str]:
-        return _pairs(self.releases)
-
-    def measure_codes(self) -> dict[str, str]:
-        return _pairs(self.measures)
 
 
 class CouncilReturnsResource(dg.ConfigurableResource):
@@ -148,34 +99,10 @@ class CouncilReturnsResource(dg.ConfigurableResource):
         return path.read_text().strip().encode()
 
 
-class EesResource(dg.ConfigurableResource):
-    """DfE Explore Education Statistics: the catalogue of data sets to load and the two routes' base URLs."""
-
-    catalogue_file: str = Field(
-        default="", description="The data-set catalogue (JSON); empty = sources/catalogue/ees_datasets.json."
-    )
-    catalogue_base: str = Field(default="", description="Data-catalogue download base; empty = the file's value.")
-    api_base: str = Field(default="", description="EES public API v1 base; empty = the catalogue file's value.")
-
-    def catalogue(self) -> Catalogue:
-        loaded = load_catalogue(Path(self.catalogue_file) if self.catalogue_file else CATALOGUE_FILE)
-        return replace(
-            loaded,
-            catalogue_base=self.catalogue_base or loaded.catalogue_base,
-            api_base=self.api_base or loaded.api_base,
-        )
-
-
 class PopulationResource(dg.ConfigurableResource):
     """Where the 0-17 population estimates come from: DfE's prepared file (every authority) or ONS's Nomis API."""
 
-    route: str = Field(default="dfe_file", description="'dfe_file' or 'nomis'.")
-    dfe_file_url: str = Field(
-        default="https://raw.githubusercontent.com/dfe-analytical-services/CSC_outcomes_and_enablers/main/"
-        "data-raw/ons_mid-year_population_estimates_2012_to_2024.csv",
-        description="The DfE-prepared ONS mid-year 0-17 estimates (EES layout).",
-    )
-    nomis_base: str = "https://www.nomisweb.co.uk/api/v01/dataset/"
+    route: str = Field(default="dfe_file", description="'dfe_file' or 'nomis' (addresses: sources/catalogue/ons.toml).")
     nomis_years: str = Field(default="2018-2024", description="Mid-years asked of Nomis, e.g. '2018-2024'.")
 
 

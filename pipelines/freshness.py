@@ -1,30 +1,26 @@
 """Freshness from each publisher's calendar: a landing asset that has not materialised since its publisher's
 last expected release shows as failing freshness in the UI, with the deadline it missed.
 
-A landing asset materialises only when its publisher's files changed (an unchanged file stops at landing),
-so "not materialised since the release date" means exactly "the publisher's new data has not arrived".
-The calendar is data (`publication_calendar.csv`, or the file named by SAFE_OUTCOMES_PUBLICATION_CALENDAR)
+A landing asset materialises only when its publisher's files changed (an unchanged file is only logged, and its
+clean asset carries the run on), so "not materialised since the release date" means exactly "the publisher's
+new data has not arrived". The calendar is data, in each publisher's catalogue file (`[publisher.calendar]`),
 because publishers move their dates; policies are fixed when the code location loads, like partitions.
 
-Each row gives a group (the publisher's asset group), a cron deadline in UK time by which the release is
-expected, and a window in days: at each deadline the landing asset must have materialised within that many
-days before it (Dagster requires the window to be no longer than the shortest gap between deadlines).
-Uses Dagster's `FreshnessPolicy.cron`, which the freshness daemon evaluates; the freshness checks built by
-`build_*_freshness_checks` are superseded by it in Dagster 1.13.
+Each calendar gives a cron deadline in UK time by which the release is expected, and a window in days: at each
+deadline the landing asset must have materialised within that many days before it (Dagster requires the window
+to be no longer than the shortest gap between deadlines). Uses Dagster's `FreshnessPolicy.cron`, which the
+freshness daemon evaluates; the freshness checks built by `build_*_freshness_checks` are superseded by it.
 """
 
-import csv
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import dagster as dg
 from dagster_shared.check import CheckError
 
-DEFAULT_CALENDAR = Path(__file__).with_name("publication_calendar.csv")
-CALENDAR = Path(os.getenv("SAFE_OUTCOMES_PUBLICATION_CALENDAR", str(DEFAULT_CALENDAR)))
+from sources.source_catalogue import Catalogue, CatalogueError
+
 TIMEZONE = "Europe/London"
 
 
@@ -44,38 +40,36 @@ class Release:
         )
 
 
-def read_calendar(path: Path = CALENDAR) -> dict[str, Release]:
-    """The calendar by asset group; a clear error names the file and line of a bad row."""
+def calendar_of(catalogue: Catalogue) -> dict[str, Release]:
+    """Each publisher's calendar by asset group (the publisher's key); a bad one names its catalogue file."""
     releases = {}
-    with path.open(newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                release = Release(
-                    group=row["group"].strip(),
-                    publisher=row["publisher"].strip(),
-                    expected=row["expected"].strip(),
-                    deadline_cron=row["deadline_cron"].strip(),
-                    window_days=int(row["window_days"]),
-                )
-                release.policy()
-            except (KeyError, ValueError, TypeError, CheckError) as error:
-                raise ValueError(f"{path}, line {line}: bad publication calendar row {row!r}: {error}") from error
-            releases[release.group] = release
+    for publisher in catalogue.publishers.values():
+        if publisher.calendar is None:
+            continue
+        calendar = publisher.calendar
+        release = Release(
+            publisher.key, publisher.name, calendar.expected, calendar.deadline_cron, int(calendar.window_days)
+        )
+        try:
+            release.policy()
+        except (ValueError, TypeError, CheckError) as error:
+            files = sorted({str(d.file) for d in catalogue.of_publisher(publisher.key)})
+            raise CatalogueError(
+                f"{', '.join(files)}: bad [publisher.calendar] for {publisher.key}: {error}"
+            ) from error
+        releases[publisher.key] = release
     return releases
 
 
-def with_freshness(
-    assets: Sequence[dg.AssetsDefinition], calendar: dict[str, Release] | None = None
-) -> list[dg.AssetsDefinition]:
+def with_freshness(assets: Sequence[dg.AssetsDefinition], calendar: dict[str, Release]) -> list[dg.AssetsDefinition]:
     """`assets` with each landing asset (key `landing/...`) given its publisher's freshness policy.
 
     Groups absent from the calendar, and every non-landing asset, are returned unchanged: a derived table is
     fresh when its inputs are, so one policy per source is what an engineer needs to see.
     """
-    releases = read_calendar() if calendar is None else calendar
 
     def attach(spec: dg.AssetSpec) -> dg.AssetSpec:
-        release = releases.get(spec.group_name or "")
+        release = calendar.get(spec.group_name or "")
         if release is None or spec.key.path[0] != "landing":
             return spec
         return spec.replace_attributes(freshness_policy=release.policy()).merge_attributes(

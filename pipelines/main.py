@@ -13,8 +13,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.partitions import STATS19_YEARS
 from pipelines.definitions import defs
+from pipelines.graph import GRAPH, STATS19_YEARS
 from pipelines.settings import current_value
 from sources.council_returns import quarter_folders
 from warehouse.council_returns import partition_key
@@ -26,29 +26,28 @@ RANGE_TAGS = {
 
 
 def run_main_job(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult]:
-    """Materialise every asset for every configured year, then the council's returns; failures are reported."""
-    result = defs.resolve_job_def("main_job").execute_in_process(
-        instance=instance, tags=RANGE_TAGS, raise_on_error=False
-    )
-    if not result.success:
+    """Every public source for every configured year, then the council's returns, then publish once.
+
+    The report cards, the snapshot and the report are rebuilt once per command: by the council's returns run
+    when the drop folder has quarters, else by the main job itself.
+    """
+    quarters = council_quarters()
+    job = defs.resolve_job_def("main_job")
+    selection = [key for key in job.asset_layer.executable_asset_keys if not quarters or key not in GRAPH.publishing]
+    result = job.execute_in_process(instance=instance, tags=RANGE_TAGS, raise_on_error=False, asset_selection=selection)
+    if not result.success or not quarters:
         return [result]
-    council_returns = run_council_returns(instance)
-    return [result] if council_returns is None else [result, council_returns]
-
-
-def run_council_returns(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult | None:
-    """The quarters in the council's drop folder (the bundled sample offline), first to last, in one run."""
-    keys = sorted(
-        key
-        for key in (partition_key(as_at) for as_at in quarter_folders(Path(current_value("COUNCIL_RETURNS_DROP_DIR"))))
-        if key is not None
-    )
-    if not keys:
-        return None
-    tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
-    return defs.resolve_job_def("council_returns_job").execute_in_process(
+    tags = {"dagster/asset_partition_range_start": quarters[0], "dagster/asset_partition_range_end": quarters[-1]}
+    council_returns = defs.resolve_job_def("council_returns_job").execute_in_process(
         instance=instance, tags=tags, raise_on_error=False
     )
+    return [result, council_returns]
+
+
+def council_quarters() -> list[str]:
+    """The quarters in the council's drop folder (the bundled sample offline), first to last."""
+    folders = quarter_folders(Path(current_value("COUNCIL_RETURNS_DROP_DIR")))
+    return sorted(key for key in (partition_key(as_at) for as_at in folders) if key is not None)
 
 
 def council_table(published_path: str, area_code: str, rows: int = 8) -> str:
@@ -151,15 +150,17 @@ def _percent(value: float | None) -> str:
     return "-" if value is None or value != value else f"{value:+.1f}%"
 
 
-def report_path(results: list[dg.ExecuteInProcessResult]) -> str | None:
-    """Where the runs last wrote the Outcomes Monitoring Report (from the report asset's metadata)."""
-    path = None
-    for result in results:
+def report_path(results: list[dg.ExecuteInProcessResult]) -> tuple[str | None, bool]:
+    """Where the report is, and whether these runs rebuilt it (the report asset's metadata; else the newest file)."""
+    for result in reversed(results):
         for event in result.get_asset_materialization_events():
             materialization = event.event_specific_data.materialization
-            if materialization.asset_key == dg.AssetKey(["reports", "outcomes_monitoring"]):
-                path = str(materialization.metadata["path"].value)
-    return path
+            if materialization.asset_key == GRAPH.report.key and "path" in materialization.metadata:
+                return str(materialization.metadata["path"].value), True
+    folder = Path(current_value("SAFE_OUTCOMES_REPORTS_DIR"))
+    pattern = f"{current_value('SAFE_OUTCOMES_REPORT_OUTCOME')}-{current_value('SAFE_OUTCOMES_COUNCIL')}-*.html"
+    written = sorted(folder.glob(pattern), key=lambda path: path.stat().st_mtime)
+    return (str(written[-1]) if written else None), False
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -198,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     print(council_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
     print()
     print(council_returns_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
-    print(f"\nreport:             {report_path(results) or 'not rebuilt: no source changed since the last run'}")
+    path, rebuilt = report_path(results)
+    state = "rebuilt" if rebuilt else "unchanged: nothing it is built from changed since the last run"
+    print(f"\nreport:             {path or 'none written'} ({state})")
     return 0
 
 

@@ -5,8 +5,7 @@ from datetime import datetime
 
 import dagster as dg
 
-from assets.council_returns import council_quarters
-from assets.partitions import STATS19_YEARS
+from pipelines.graph import STATS19_YEARS, council_quarters
 from pipelines.jobs import council_returns_job, nightly_job
 
 TIMEZONE = "Europe/London"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.council_returns import council_quarters
 from assets.resources import CouncilReturnsResource
+from pipelines.graph import council_quarters
 from pipelines.jobs import council_returns_job
 from sources.council_returns import scan_drop_folder
 from warehouse.council_returns import partition_key

@@ -37,22 +37,12 @@ DEFAULTS: dict[str, Any] = {
     "SAFE_OUTCOMES_CONNECT_TIMEOUT_S": 10.0,
     "SAFE_OUTCOMES_READ_TIMEOUT_S": 120.0,
     "SAFE_OUTCOMES_HTTP_RETRIES": 5,
-    "STATS19_BASE_URL": "https://data.dft.gov.uk/road-accidents-safety-data/",
-    "STATS19_SINGLE_YEAR_FILES_FROM": 2021,
+    # Which publishers' data sets are landed, and where each file is found: empty = sources/catalogue/.
+    "SAFE_OUTCOMES_CATALOGUE_DIR": "",
+    # Offline (sample mode): the folder that answers for the publishers; empty = the bundled sources/samples/.
+    "SAFE_OUTCOMES_SAMPLE_DIR": "",
     "ROAD_BASELINE_FIRST_YEAR": 2005,
     "ROAD_BASELINE_LAST_YEAR": 2009,
-    # OHID Fingertips (PHOF): catalogue id = Fingertips id; child area type 502 = upper tier (post 4/23).
-    "FINGERTIPS_BASE_URL": "https://fingertips.phe.org.uk/api/",
-    "FINGERTIPS_INDICATORS": "ph_ksi_rate=11001,ph_violent_crime_admissions=11201,ph_first_time_entrants_yjs=10401,"
-    "ph_child_injury_admissions_0_14=90284",
-    "FINGERTIPS_CHILD_AREA_TYPE": 502,
-    "FINGERTIPS_PARENT_AREA_TYPES": "15,6",
-    # ASCOF: release = CSV URL (take each from its publication page: the path changes every year).
-    # The 2019-20 and 2021-22 URLs were seen in public code; the 2024-25 one is a placeholder (see README).
-    "ASCOF_RELEASES": "2019-20=https://files.digital.nhs.uk/65/E7A20E/meas-from-asc-of-eng-1920-open-data-csv.csv,"
-    "2021-22=https://files.digital.nhs.uk/A4/766F29/meas-from-asc-of-eng-2022-csv-v3.csv,"
-    "2024-25=https://assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv",
-    "ASCOF_MEASURES": "asc_feel_safe_pct=4A,asc_services_made_safe_pct=4B",
     # The council's own quarterly returns (CIN census XML, SSDA903 CSV) from its drop folder.
     "COUNCIL_RETURNS_DROP_DIR": str(PROJECT_ROOT / "sources" / "samples" / "council_returns"),
     "COUNCIL_RETURNS_PSEUDONYM_KEY": "",
@@ -62,13 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "COUNCIL_RETURNS_POPULATION_0_17": 67149.0,
     "COUNCIL_RETURNS_MAX_BYTES": 256 * 1024**2,
     # DfE Explore Education Statistics (children's social care, pupil absence) and ONS 0-17 population
-    "DFE_EES_CATALOGUE_FILE": "",
-    "DFE_EES_CATALOGUE_BASE": "",
-    "DFE_EES_API_BASE": "",
     "ONS_POPULATION_ROUTE": "dfe_file",
-    "ONS_POPULATION_DFE_FILE_URL": "https://raw.githubusercontent.com/dfe-analytical-services/CSC_outcomes_and_enablers/"
-    "main/data-raw/ons_mid-year_population_estimates_2012_to_2024.csv",
-    "ONS_NOMIS_BASE": "https://www.nomisweb.co.uk/api/v01/dataset/",
     "ONS_NOMIS_YEARS": "2018-2024",
     # Report (issue 5): the Outcomes Monitoring Report. Dates empty = the latest data / the previous build.
     "SAFE_OUTCOMES_REPORTS_DIR": str(
@@ -84,6 +68,30 @@ DEFAULTS: dict[str, Any] = {
     "SAFE_OUTCOMES_UI_URL": "http://127.0.0.1:3000",
     "SAFE_OUTCOMES_ALERT_TIMEOUT_S": 10.0,
 }
+
+
+def stats19_years() -> list[str]:
+    """STATS19_YEARS ('2005-2025' or '2019,2021'): the data-year partitions, fixed when the code location loads."""
+    years: set[int] = set()
+    for part in os.getenv("STATS19_YEARS", "2005-2025").replace(" ", "").split(","):
+        if "-" in part:
+            first, last = (int(value) for value in part.split("-", 1))
+            years.update(range(first, last + 1))
+        elif part:
+            years.add(int(part))
+    return [str(year) for year in sorted(years)]
+
+
+def step_retries() -> int:
+    return int(os.getenv("SAFE_OUTCOMES_STEP_RETRIES", "3"))
+
+
+def step_retry_delay_s() -> float:
+    return float(os.getenv("SAFE_OUTCOMES_STEP_RETRY_DELAY_S", "30"))
+
+
+def council_returns_first_quarter() -> str:
+    return os.getenv("COUNCIL_RETURNS_FIRST_QUARTER", "2022-04-01")
 
 
 def configured(name: str) -> Any:

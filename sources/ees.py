@@ -3,7 +3,7 @@
 Two routes reach the same files. The data catalogue serves a release's file at
 `.../data-catalogue/data-set/{catalogue id}/csv`; the public API (`api.education.gov.uk/statistics/v1`) serves a
 data set whose id is stable across releases, with numbered versions (`data-sets/{id}/versions`,
-`data-sets/{id}/csv?dataSetVersion=`). Which data sets, by which route, is data: `catalogue/ees_datasets.json`.
+`data-sets/{id}/csv?dataSetVersion=`). Which data sets, by which route, is data: `catalogue/dfe.toml`.
 
 DfE renames columns between releases (`Referrals` became `referral_count`; the 2025 release dropped every rate),
 changes their order (`new_la_code,la_name` in CIN files, `la_name,new_la_code` in CLA files), adds a BOM to some
@@ -17,8 +17,8 @@ import csv
 import json
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -26,7 +26,6 @@ import pandas as pd
 from sources.errors import FormatError, SourceError
 
 PUBLISHER = "dfe"
-CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue" / "ees_datasets.json"
 
 # EES symbols (GSS guidance; EES data guidance; sources.md 4.2). `:` is the pre-2021 "not available".
 STATUS_BY_TOKEN = {
@@ -67,7 +66,7 @@ LANDING_COLUMNS = [
 
 @dataclass(frozen=True)
 class Dataset:
-    """One EES data set and how its columns map to the canonical measures (an entry of the catalogue file)."""
+    """One EES data set and how its columns map to the canonical measures (an entry of `catalogue/dfe.toml`)."""
 
     key: str
     title: str
@@ -86,51 +85,25 @@ class Dataset:
     counts_rounded_above_la: int
 
 
-@dataclass(frozen=True)
-class Catalogue:
-    """The catalogue file: both routes' base URLs and the data sets, so a release change is a data edit."""
-
-    catalogue_base: str
-    api_base: str
-    datasets: tuple[Dataset, ...]
-
-    def dataset(self, key: str) -> Dataset:
-        for dataset in self.datasets:
-            if dataset.key == key:
-                return dataset
-        raise KeyError(f"{key!r} is not in {CATALOGUE_FILE}")
-
-
-def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
-    """The data sets to load, read from the catalogue file."""
-    raw = json.loads(Path(path).read_text())
-    datasets = tuple(
-        Dataset(
-            key=entry["key"],
-            title=entry["title"],
-            publication=entry["publication"],
-            route=entry["route"],
-            catalogue_id=entry["catalogue_id"],
-            api_id=entry.get("api_id"),
-            confirmed=bool(entry.get("confirmed")),
-            time=entry["time"],
-            breakdown=tuple(tuple(option) for option in entry["breakdown"]),
-            headline=tuple(entry["headline"]),
-            numerator=tuple(entry["numerator"]),
-            denominator=tuple(entry["denominator"]),
-            published=tuple(entry["published"]),
-            published_decimals=int(entry["published_decimals"]),
-            counts_rounded_above_la=int(entry["counts_rounded_above_la"]),
-        )
-        for entry in raw["datasets"]
+def dataset_from(options: dict[str, Any], title: str) -> Dataset:
+    """The EES reading of a source-catalogue entry (`sources/catalogue/dfe.toml`): ids and column names."""
+    return Dataset(
+        key=options["ees_key"],
+        title=title,
+        publication=options["publication"],
+        route=options["route"],
+        catalogue_id=options["catalogue_id"],
+        api_id=options.get("api_id"),
+        confirmed=bool(options.get("confirmed")),
+        time=options["time"],
+        breakdown=tuple(tuple(option) for option in options["breakdown"]),
+        headline=tuple(options["headline"]),
+        numerator=tuple(options["numerator"]),
+        denominator=tuple(options["denominator"]),
+        published=tuple(options["published"]),
+        published_decimals=int(options["published_decimals"]),
+        counts_rounded_above_la=int(options["counts_rounded_above_la"]),
     )
-    return Catalogue(raw["catalogue_base"], raw["api_base"], datasets)
-
-
-@cache
-def default_catalogue() -> Catalogue:
-    """The bundled catalogue (read once): it also decides which landing assets the code location defines."""
-    return load_catalogue()
 
 
 class ApiError(SourceError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -144,12 +145,8 @@ class Downloader:
                 stream=True,
                 timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
             )
-        except requests.exceptions.RetryError as error:
-            raise SourceError(url, f"gave up after {self.settings.retries} retries: {error}", transient=True) from error
-        except requests.exceptions.Timeout as error:
-            raise SourceError(url, f"timed out ({error})", transient=True) from error
-        except requests.exceptions.ConnectionError as error:
-            raise SourceError(url, f"could not connect ({error})", transient=True) from error
+        except requests.exceptions.RequestException as error:
+            raise SourceError(url, root_cause(error, url, self.settings), transient=True) from error
         with response:
             if response.status_code == 304 and previous is not None:
                 return FetchedFile(**(asdict(previous) | {"status": "not_modified", "fetched_at": _now()}))
@@ -208,6 +205,38 @@ class Downloader:
             status="downloaded",
             fetched_at=_now(),
         )
+
+
+def root_cause(error: BaseException, url: str, settings: HttpSettings) -> str:
+    """What actually went wrong, in one phrase ("cannot resolve host x"), not urllib3's "Max retries exceeded".
+
+    requests wraps urllib3's MaxRetryError, which wraps the last attempt's error, which wraps the socket's.
+    """
+    host = urlsplit(url).hostname or url
+    after = f" (after {settings.retries} retries)" if settings.retries else ""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        reason = getattr(current, "reason", None)
+        nested = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        current = reason if isinstance(reason, BaseException) else nested or current.__cause__ or current.__context__
+    names = {type(link).__name__ for link in chain}
+    if "NameResolutionError" in names or "gaierror" in names:
+        return f"cannot resolve host {host}{after}: no DNS answer (is this machine offline?)"
+    if "ConnectionRefusedError" in names:
+        return f"connection refused by {host}{after}"
+    if "ConnectionResetError" in names:
+        return f"connection reset by {host}{after}"
+    if names & {"ConnectTimeoutError", "ConnectTimeout"}:
+        return f"no connection to {host} within {settings.connect_timeout_s:g} s{after}"
+    if names & {"ReadTimeoutError", "ReadTimeout", "TimeoutError"}:
+        return f"timed out: no answer from {host} within {settings.read_timeout_s:g} s{after}"
+    if isinstance(error, requests.exceptions.RetryError):
+        codes = re.findall(r"too many (\d+) error", str(error))
+        status = f"HTTP {codes[-1]}" if codes else "server errors"
+        return f"{status} from {host} on every try{after}"
+    return f"could not connect to {host}{after}: {chain[-1]}"
 
 
 def _sniff(url: str, head: bytes, size: int, expect: str, content_type: str) -> None:

@@ -9,31 +9,32 @@ from pathlib import Path
 os.environ.setdefault("SAFE_OUTCOMES_STEP_RETRIES", "1")
 os.environ.setdefault("SAFE_OUTCOMES_STEP_RETRY_DELAY_S", "0.1")
 
+import shutil
+from functools import cache
+
 import dagster as dg
 import duckdb
 import pytest
 
+from assets.common import network_retry
+from assets.graph import Graph, build_graph
 from assets.resources import (
-    AscofResource,
     CouncilResource,
     CouncilReturnsResource,
-    EesResource,
-    FingertipsResource,
     PopulationResource,
     PublisherClient,
     ReportResource,
     Stats19Resource,
     WarehouseResource,
 )
-from pipelines.settings import DEFAULTS
+from sources.source_catalogue import BUNDLED, load
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "real-data"
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
 
 
-def make_resources(data_dir: Path, mode: str = "sample", stats19_base_url: str | None = None) -> dict:
-    """The code location's resources pointed at `data_dir`; `stats19_base_url` for a local HTTP server."""
-    stats19 = Stats19Resource(base_url=stats19_base_url) if stats19_base_url else Stats19Resource()
+def make_resources(data_dir: Path, mode: str = "sample", sample_root: Path | None = None) -> dict:
+    """The code location's resources pointed at `data_dir` (and at a copy of the sample, `sample_root`)."""
     return {
         "warehouse": WarehouseResource(
             path=str(data_dir / "warehouse" / "outcomes.duckdb"),
@@ -41,22 +42,60 @@ def make_resources(data_dir: Path, mode: str = "sample", stats19_base_url: str |
             lock_timeout_s=60.0,
         ),
         "publisher": PublisherClient(
-            mode=mode, raw_dir=str(data_dir / "raw"), retries=2, backoff_factor=0.01, read_timeout_s=5.0
+            mode=mode,
+            raw_dir=str(data_dir / "raw"),
+            retries=2,
+            backoff_factor=0.01,
+            read_timeout_s=5.0,
+            sample_dir=str(sample_root or ""),
         ),
-        "stats19_source": stats19,
+        "stats19_source": Stats19Resource(),
         "council": CouncilResource(),
-        "fingertips_source": FingertipsResource(),
-        "ascof_source": AscofResource(releases=DEFAULTS["ASCOF_RELEASES"]),
         "council_returns": CouncilReturnsResource(
             drop_dir=str(data_dir / "drop"),
             pseudonym_key="test-only-key",
             key_file=str(data_dir / "keys" / "pseudonym.key"),
             report_dir=str(data_dir / "reports"),
         ),
-        "ees_source": EesResource(),
         "population_source": PopulationResource(),
         "report": ReportResource(reports_dir=str(data_dir / "reports")),
     }
+
+
+def graph_for(catalogue_dir: Path | None = None, years: tuple[str, ...] | None = None) -> Graph:
+    """Every asset built from a catalogue (the bundled one by default), as the code location builds them."""
+    return _graph(str(catalogue_dir or ""), years or tuple(str(year) for year in range(2005, 2026)))
+
+
+@cache
+def _graph(catalogue_dir: str, years: tuple[str, ...]) -> Graph:
+    return build_graph(load(catalogue_dir or None), list(years), "2022-04-01", network_retry(1, 0.1))
+
+
+def local_catalogue(folder: Path, replacements: dict[str, str]) -> Path:
+    """A copy of the bundled catalogue with text replaced (a publisher's address pointed at a local server)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in BUNDLED.glob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        for old, new in replacements.items():
+            text = text.replace(old, new)
+        (folder / path.name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def sample_copy(folder: Path) -> Path:
+    """A copy of the bundled offline sample that a test may revise."""
+    shutil.copytree(SAMPLES, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return folder
+
+
+def asset(graph: Graph, *path: str) -> dg.AssetsDefinition:
+    """The assets definition that materialises `path` (a landing and its clean asset share one)."""
+    key = dg.AssetKey(list(path))
+    for definition in graph.all:
+        if key in definition.keys:
+            return definition
+    raise KeyError(key)
 
 
 @pytest.fixture
@@ -100,3 +139,21 @@ def table_fingerprints(database: Path, schemas: tuple[str, ...] = ("clean", "mar
         return prints
     finally:
         con.close()
+
+
+def rebuilt(result: dg.ExecuteInProcessResult) -> set[str]:
+    """The assets a run actually rebuilt: landings of changed files, clean tables that received rows, and
+    derived assets whose inputs changed (an unchanged step materialises too, with `rebuilt: False`)."""
+    keys = set()
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        metadata = materialization.metadata
+        key = materialization.asset_key.to_user_string()
+        if key.startswith("landing/"):
+            keys.add(key)
+        elif key.startswith("clean/"):
+            if metadata["rows_published"].value:
+                keys.add(key)
+        elif metadata["rebuilt"].value:
+            keys.add(key)
+    return keys

@@ -11,9 +11,6 @@ import time
 from pathlib import Path
 
 import dagster as dg
-
-from assets.reference import areas
-from assets.resources import Stats19Resource
 from assets.road_safety import (
     clean_dft_casualties,
     clean_dft_collisions,
@@ -21,6 +18,9 @@ from assets.road_safety import (
     landing_dft_collisions,
     road_indicators,
 )
+
+from assets.reference import areas
+from assets.resources import Stats19Resource
 from tests.conftest import make_resources, range_tags
 
 SELECTIONS = {

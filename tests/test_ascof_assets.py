@@ -7,15 +7,28 @@ import dagster as dg
 import duckdb
 from pytest_httpserver import HTTPServer
 
-from assets.ascof import adult_social_care_indicators, clean_ascof_measures, landing_ascof_measures
 from assets.reference import areas
-from assets.resources import AscofResource
-from pipelines.settings import DEFAULTS
 from sources.sample_adapter import sample_path
-from tests.conftest import SAMPLES, make_resources, materialize, table_fingerprints
+from sources.source_catalogue import load
+from tests.conftest import SAMPLES, asset, graph_for, make_resources, materialize, rebuilt, table_fingerprints
 
-ASSETS = [areas, landing_ascof_measures, clean_ascof_measures, adult_social_care_indicators]
-RELEASES = dict(item.split("=", 1) for item in DEFAULTS["ASCOF_RELEASES"].split(","))
+
+def _assets(catalogue: Path | None = None) -> list[dg.AssetsDefinition]:
+    graph = graph_for(catalogue)
+    return [areas, asset(graph, "clean", "ascof_measures"), graph.indicators[2]]
+
+
+ASSETS = _assets()
+RELEASES = load().dataset("ascof_measures").option("releases")
+
+
+def _one_release(folder: Path, url: str) -> list[dg.AssetsDefinition]:
+    """The ASCOF assets of a catalogue whose only release, 2024-25, is at `url`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (Path(load().dataset("ascof_measures").file)).read_text(encoding="utf-8")
+    head, _, _ = text.partition("[datasets.releases]")
+    (folder / "ascof.toml").write_text(f'{head}[datasets.releases]\n"2024-25" = "{url}"\n', encoding="utf-8")
+    return _assets(folder)
 
 
 def _query(data_dir: Path, sql: str) -> list[tuple]:
@@ -95,7 +108,7 @@ def test_unchanged_releases_rebuild_nothing(resources: dict, data_dir: Path) -> 
     before = table_fingerprints(data_dir / "warehouse" / "outcomes.duckdb")
     again = materialize(ASSETS, resources)
     assert again.success
-    assert {event.asset_key for event in again.get_asset_materialization_events()} == {dg.AssetKey(["marts", "areas"])}
+    assert rebuilt(again) == set()
     assert table_fingerprints(data_dir / "warehouse" / "outcomes.duckdb") == before
 
 
@@ -103,8 +116,8 @@ def test_unknown_marker_welsh_code_and_percent_over_100_block(httpserver: HTTPSe
     good = sample_path(SAMPLES, RELEASES["2024-25"]).read_text(encoding="utf-8")
     httpserver.expect_request("/ascof-2024-25.csv").respond_with_data(good, content_type="text/csv")
     resources = make_resources(data_dir, mode="live")
-    resources["ascof_source"] = AscofResource(releases="2024-25=" + httpserver.url_for("/ascof-2024-25.csv"))
-    assert materialize(ASSETS, resources).success
+    assets = _one_release(data_dir.parent / "catalogue", httpserver.url_for("/ascof-2024-25.csv"))
+    assert materialize(assets, resources).success
     before = table_fingerprints(data_dir / "warehouse" / "outcomes.duckdb")
 
     lines = good.splitlines()
@@ -116,7 +129,7 @@ def test_unknown_marker_welsh_code_and_percent_over_100_block(httpserver: HTTPSe
     lines[percent_line] = lines[percent_line].rsplit(",", 1)[0] + ",130.0"
     httpserver.clear()
     httpserver.expect_request("/ascof-2024-25.csv").respond_with_data("\n".join(lines) + "\n", content_type="text/csv")
-    result = materialize(ASSETS, resources)
+    result = materialize(assets, resources)
 
     assert not result.success
     (evaluation,) = result.get_asset_check_evaluations()
@@ -136,8 +149,7 @@ def test_missing_measure_fails_naming_the_file(httpserver: HTTPServer, data_dir:
     without_4b = "".join(",".join(f'"{cell}"' if "," in cell else cell for cell in row) + "\n" for row in kept)
     httpserver.expect_request("/ascof.csv").respond_with_data(without_4b, content_type="text/csv")
     resources = make_resources(data_dir, mode="live")
-    resources["ascof_source"] = AscofResource(releases="2024-25=" + httpserver.url_for("/ascof.csv"))
-    result = materialize(ASSETS, resources)
+    result = materialize(_one_release(data_dir.parent / "catalogue", httpserver.url_for("/ascof.csv")), resources)
     assert not result.success
     messages = " ".join(
         event.step_failure_data.error.message

@@ -12,9 +12,9 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from assets.publish import published_outcomes_asset
 
 from assets.council_returns import clean_council_returns, council_return_indicators, landing_council_returns
-from assets.publish import published_outcomes_asset
 from assets.reference import areas
 from assets.resources import CouncilReturnsResource
 from sources.council_returns_sample import Child, Referral, cin_census, generate, s903_tables, write

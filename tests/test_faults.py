@@ -23,12 +23,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from assets.publish import published_outcomes_asset
+from assets.road_safety import road_indicators
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from assets.publish import published_outcomes_asset
 from assets.resources import PublisherClient
-from assets.road_safety import road_indicators
 from tests.conftest import range_tags, table_fingerprints
 from tests.stats19_fixtures import CASUALTY_HEADER_2024, casualty
 from tests.test_road_pipeline import CASUALTY_2022, FOLDER, ROAD_ASSETS, stats19_files

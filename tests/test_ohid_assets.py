@@ -10,18 +10,62 @@ import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 
-from assets.ohid import clean_ohid_fingertips, landing_ohid_fingertips, public_health_indicators
 from assets.reference import areas
-from assets.resources import FingertipsResource
 from sources.errors import SourceError
 from sources.fingertips import FingertipsApi
 from sources.http import Downloader, HttpSettings, RawStore, build_session
 from sources.sample_adapter import sample_path
-from tests.conftest import REAL_DATA, SAMPLES, make_resources, materialize, table_fingerprints
+from tests.conftest import REAL_DATA, SAMPLES, graph_for, make_resources, materialize, rebuilt, table_fingerprints
 
-ASSETS = [areas, landing_ohid_fingertips, clean_ohid_fingertips, public_health_indicators]
 API = FingertipsApi("https://fingertips.phe.org.uk/api/")
-CHILD_INJURY = "ph_child_injury_admissions_0_14=90284"
+CHILD_INJURY = {
+    90284: (
+        "ph_child_injury_admissions_0_14",
+        "Hospital admissions caused by unintentional and deliberate injuries in children (aged 0 to 14 years)",
+    )
+}
+
+
+def _ohid_assets(catalogue: Path | None = None) -> list[dg.AssetsDefinition]:
+    graph = graph_for(catalogue)
+    fingertips = [a for a in graph.sources if any(key.path[1].startswith("ohid_") for key in a.keys)]
+    return [areas, *fingertips, graph.indicators[1]]
+
+
+ASSETS = _ohid_assets()
+
+
+def _catalogue(folder: Path, base_url: str, indicators: dict[int, tuple[str, str]], parents: list[int]) -> Path:
+    """A catalogue holding only Fingertips, at `base_url`, with these indicators and parent area types."""
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = "".join(
+        f"""
+[[datasets]]
+key = "ohid_{name}"
+indicator = "{name}"
+fingertips_id = {fingertips_id}
+title = "{title}"
+table = "ohid_fingertips"
+partitioning = "none"
+partition_column = "file_key"
+locate = "fingertips_export"
+parser = "fingertips"
+suite = "fingertips"
+description = "PHOF {fingertips_id}"
+"""
+        for fingertips_id, (name, title) in indicators.items()
+    )
+    (folder / "ohid.toml").write_text(
+        f"""[publisher]
+key = "ohid"
+name = "OHID Fingertips"
+base_url = "{base_url}"
+child_area_type = 502
+parent_area_types = {parents}
+{entries}""",
+        encoding="utf-8",
+    )
+    return folder
 
 
 def _sample(url: str) -> Path:
@@ -58,7 +102,7 @@ def _serve(
         _sample(API.area_types_url()).read_text(), content_type="application/json"
     )
     httpserver.expect_request("/api/indicator_metadata/by_indicator_id").respond_with_data(
-        metadata or _sample(API.metadata_url([11001, 11201, 10401, 90284])).read_text(),
+        metadata or _sample(API.metadata_url([90284])).read_text(),
         content_type="application/json",
     )
     for (fingertips_id, parent), body in exports.items():
@@ -72,12 +116,20 @@ def _serve(
         ).respond_with_data(body, content_type="text/csv")
 
 
-def _live(data_dir: Path, httpserver: HTTPServer, indicators: str = CHILD_INJURY, parents: str = "15") -> dict:
-    resources = make_resources(data_dir, mode="live")
-    resources["fingertips_source"] = FingertipsResource(
-        base_url=httpserver.url_for("/api/"), indicators=indicators, parent_area_types=parents
+def _live(
+    data_dir: Path, httpserver: HTTPServer, indicators: dict | None = None, parents: tuple[int, ...] = (15,)
+) -> tuple[list[dg.AssetsDefinition], dict]:
+    """The Fingertips assets of a catalogue pointed at the local server, and live resources."""
+    name = "-".join(str(i) for i in (indicators or CHILD_INJURY)) + "-" + "-".join(map(str, parents))
+    folder = _catalogue(
+        data_dir.parent / f"catalogue-{name}", httpserver.url_for("/api/"), indicators or CHILD_INJURY, list(parents)
     )
-    return resources
+    return _ohid_assets(folder), make_resources(data_dir, mode="live")
+
+
+def _run_live(data_dir: Path, httpserver: HTTPServer, **options: object) -> dg.ExecuteInProcessResult:
+    assets, resources = _live(data_dir, httpserver, **options)  # type: ignore[arg-type]
+    return materialize(assets, resources)
 
 
 def _sample_text(fingertips_id: int = 90284, parent: int = 15) -> str:
@@ -96,7 +148,8 @@ def _check(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
 def test_sample_mode_fills_the_indicator_table(resources: dict, data_dir: Path) -> None:
     result = materialize(ASSETS, resources)
     assert result.success, _failures(result)
-    assert _check(result).passed
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) == 4 and all(check.passed for check in checks)  # one per catalogued indicator
 
     # Dorset and England from the England-parent export, South West from the regions export, read by hand
     published = _rows_of(_sample_text(90284, 15)) + _rows_of(_sample_text(90284, 6))
@@ -162,11 +215,11 @@ def test_unchanged_exports_rebuild_nothing(resources: dict, data_dir: Path) -> N
     before = table_fingerprints(_database(data_dir))
     again = materialize(ASSETS, resources)
     assert again.success
-    rebuilt = {event.asset_key for event in again.get_asset_materialization_events()}
-    assert dg.AssetKey(["landing", "ohid_fingertips"]) not in rebuilt
-    assert dg.AssetKey(["clean", "ohid_fingertips"]) not in rebuilt
-    assert dg.AssetKey(["marts", "public_health_indicators"]) not in rebuilt
-    assert _query(data_dir, "select count(*) from meta.loads")[0][0] == loads
+    assert rebuilt(again) == set()
+    # every fetched export is logged, as unchanged (four indicators, two parent area types)
+    logged = _query(data_dir, "select status, count(*) from meta.loads where run_id = ? group by all", [again.run_id])
+    assert logged == [("unchanged", 8)]
+    assert _query(data_dir, "select count(*) from meta.loads")[0][0] == loads + 8
     assert table_fingerprints(_database(data_dir)) == before
 
 
@@ -176,7 +229,7 @@ def test_real_export_over_http_matches_the_file(httpserver: HTTPServer, data_dir
         pytest.skip(f"{real} is not present (shared real-data folder absent)")
     text = real.read_text(encoding="utf-8-sig")
     _serve(httpserver, {(90284, 15): text})
-    result = materialize(ASSETS, _live(data_dir, httpserver))
+    result = _run_live(data_dir, httpserver)
     assert result.success, _failures(result)
 
     published = {
@@ -208,7 +261,7 @@ def test_real_export_over_http_matches_the_file(httpserver: HTTPServer, data_dir
 
 def _baseline(httpserver: HTTPServer, data_dir: Path) -> dict[str, str]:
     _serve(httpserver, {(90284, 15): _sample_text()})
-    assert materialize(ASSETS, _live(data_dir, httpserver)).success
+    assert _run_live(data_dir, httpserver).success
     return table_fingerprints(_database(data_dir))
 
 
@@ -239,7 +292,7 @@ def test_bad_rows_block_and_leave_clean_and_marts_unchanged(
     before = _baseline(httpserver, data_dir)
     line = _dorset_line()
     _serve(httpserver, {(90284, 15): _edited(edit, line)})
-    result = materialize(ASSETS, _live(data_dir, httpserver))
+    result = _run_live(data_dir, httpserver)
     evaluation = _check(result)
     assert not evaluation.passed
     failures = evaluation.metadata["failures"].value
@@ -247,7 +300,7 @@ def test_bad_rows_block_and_leave_clean_and_marts_unchanged(
     assert failures[0]["rule"].startswith(rule)
     assert failures[0]["examples"][0]["_source_row"] == line
     assert table_fingerprints(_database(data_dir)) == before
-    assert dg.AssetKey(["clean", "ohid_fingertips"]) not in {
+    assert dg.AssetKey(["clean", "ohid_ph_child_injury_admissions_0_14"]) not in {
         event.asset_key for event in result.get_asset_materialization_events()
     }
 
@@ -258,7 +311,7 @@ def test_missing_value_column_fails_naming_file_and_is_logged(httpserver: HTTPSe
     assert rows[0][12] == "Value"
     broken = "\n".join(line.replace(",Value,", ",Amount,", 1) for line in _sample_text().splitlines()) + "\n"
     _serve(httpserver, {(90284, 15): broken})
-    result = materialize(ASSETS, _live(data_dir, httpserver))
+    result = _run_live(data_dir, httpserver)
     assert not result.success
     assert "line 1: the header lacks 'Value'" in _failures(result)
     assert "by_indicator_id?indicator_ids=90284" in _failures(result)
@@ -270,7 +323,7 @@ def test_missing_value_column_fails_naming_file_and_is_logged(httpserver: HTTPSe
 
 def test_unknown_indicator_id_fails_before_loading(httpserver: HTTPServer, data_dir: Path) -> None:
     _serve(httpserver, {(99999, 15): _sample_text()}, metadata=json.dumps({}))
-    result = materialize(ASSETS, _live(data_dir, httpserver, indicators="ph_ksi_rate=99999"))
+    result = _run_live(data_dir, httpserver, indicators={99999: ("ph_ksi_rate", "Killed and seriously injured")})
     assert not result.success
     assert "indicator 99999 is not known to Fingertips" in _failures(result)
     assert table_fingerprints(_database(data_dir), ("clean",)) == {}
@@ -279,7 +332,7 @@ def test_unknown_indicator_id_fails_before_loading(httpserver: HTTPServer, data_
 def test_json_error_body_with_status_200_fails_clearly(httpserver: HTTPServer, data_dir: Path) -> None:
     before = _baseline(httpserver, data_dir)
     _serve(httpserver, {(90284, 15): json.dumps({"Message": "An error has occurred."})})
-    result = materialize(ASSETS, _live(data_dir, httpserver))
+    result = _run_live(data_dir, httpserver)
     assert not result.success
     assert "JSON error instead of CSV: An error has occurred." in _failures(result)
     assert table_fingerprints(_database(data_dir)) == before
@@ -302,7 +355,7 @@ def test_429_with_retry_after_is_waited_out(httpserver: HTTPServer, data_dir: Pa
         "Too many requests", status=429, headers={"Retry-After": "1"}
     )
     started = time.monotonic()
-    result = materialize(ASSETS, _live(data_dir, httpserver))
+    result = _run_live(data_dir, httpserver)
     assert result.success, _failures(result)
     assert time.monotonic() - started >= 1.0
     data_requests = [request for request, _ in httpserver.log if request.path.endswith("by_indicator_id")]
@@ -322,7 +375,7 @@ def test_exports_under_different_parents_must_agree(httpserver: HTTPServer, data
     row[header.index("Value")] = f"{(low + high) / 2 + 0.001:.7f}"  # still inside its limits
     text = "".join(",".join(f'"{cell}"' if "," in cell else cell for cell in cells) + "\n" for cells in regions)
     _serve(httpserver, {(90284, 15): _sample_text(90284, 15), (90284, 6): text})
-    result = materialize(ASSETS, _live(data_dir, httpserver, parents="15,6"))
+    result = _run_live(data_dir, httpserver, parents=(15, 6))
     evaluation = _check(result)
     assert not evaluation.passed
     failures = evaluation.metadata["failures"].value

@@ -18,8 +18,6 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
-from sources.ees import Catalogue
-
 SOURCE = "dfe_ees"
 RATE_INDICATORS = ("csc_cin_rate", "csc_cpp_rate", "csc_cla_rate")
 
@@ -34,8 +32,11 @@ class CscBuild:
     compared: int
 
 
-def build_csc_indicators(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> CscBuild:
-    """Rebuild every `dfe_ees` row of `marts.indicator_values` from `clean`; return counts and mismatches."""
+def build_csc_indicators(con: duckdb.DuckDBPyConnection, rounding: dict[str, tuple[int, int]]) -> CscBuild:
+    """Rebuild every `dfe_ees` row of `marts.indicator_values` from `clean`; return counts and mismatches.
+
+    `rounding` maps each EES data set to DfE's published decimals and the rounding of counts above LA level.
+    """
     sql = (resources.files("warehouse") / "sql" / "csc_indicators.sql").read_text()
     con.execute("begin transaction")
     try:
@@ -72,7 +73,7 @@ def build_csc_indicators(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -
     except BaseException:
         con.execute("rollback")
         raise
-    mismatches = reconcile(comparison, catalogue)
+    mismatches = reconcile(comparison, rounding)
     return CscBuild(sum(counts.values()), counts, breaks, rebuilt, mismatches, len(comparison))
 
 
@@ -156,16 +157,10 @@ def tolerance(row: pd.Series, decimals: int, rounded_to: int) -> float:
     return allowed
 
 
-def reconcile(comparison: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+def reconcile(comparison: pd.DataFrame, rounding: dict[str, tuple[int, int]]) -> pd.DataFrame:
     """The rows where our value differs from DfE's published one by more than its rounding allows."""
     if comparison.empty:
         return comparison.assign(difference=[], allowed=[])
-    settings = {dataset.key: dataset for dataset in catalogue.datasets}
-    allowed = comparison.apply(
-        lambda row: tolerance(
-            row, settings[row["dataset"]].published_decimals, settings[row["dataset"]].counts_rounded_above_la
-        ),
-        axis=1,
-    )
+    allowed = comparison.apply(lambda row: tolerance(row, *rounding[row["dataset"]]), axis=1)
     out = comparison.assign(difference=(comparison["computed"] - comparison["published"]).abs(), allowed=allowed)
     return out[out["difference"] > out["allowed"]].reset_index(drop=True)

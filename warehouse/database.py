@@ -61,6 +61,27 @@ class Warehouse:
                 con.close()
 
 
+_OPEN: set[int] = set()  # connections with a transaction opened by `transaction` (DuckDB cannot be asked)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around the block; inside an open transaction it joins that one (re-entrant)."""
+    if id(con) in _OPEN:
+        yield
+        return
+    con.execute("begin transaction")
+    _OPEN.add(id(con))
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        _OPEN.discard(id(con))
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the numbered SQL files in `warehouse/migrations/` not yet recorded; return those applied.
 

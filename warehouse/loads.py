@@ -23,6 +23,7 @@ class FileFacts:
     etag: str | None
     last_modified: str | None
     status: str
+    version: str | None = None  # the publisher's version of the data set, where it numbers them (EES API)
 
 
 def start_load(
@@ -38,8 +39,8 @@ def start_load(
     con.execute(
         """
         insert into meta.loads (load_id, run_id, source, dataset, url, file_path, sha256, bytes, etag,
-                                last_modified, fetch_status, partitions, status, started_at)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', now())
+                                last_modified, fetch_status, partitions, dataset_version, status, started_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', now())
         """,
         [
             load_id,
@@ -54,6 +55,7 @@ def start_load(
             file.last_modified,
             file.status,
             ",".join(partitions),
+            file.version or None,
         ],
     )
     return load_id

@@ -7,7 +7,7 @@ real Fingertips code path offline. This script writes, for the default configura
 10401 and 90284, child area type 502, parents 15 and 6):
 
 * ``api/all_data/csv/by_indicator_id@...``: one 27-column export per indicator and parent area type;
-* ``api/indicator_metadata/by_indicator_id@indicator_ids=...``: the metadata JSON (``{"<id>": {"IID": ...,
+* ``api/indicator_metadata/by_indicator_id@indicator_ids=<id>``: each indicator's metadata JSON (``{"<id>": {"IID": ...,
   "Descriptive": {"Name": ...}}}``, the shape fingertips_py reads);
 * ``api/area_types``: the area types list (``Id``, ``Name``, ``Short``).
 
@@ -250,15 +250,16 @@ def main() -> None:
     for indicator in indicators:
         for parent_type in (15, 6):
             _write(API.data_url(indicator["id"], 502, parent_type), export(indicator, parent_type))
-    metadata = {
-        str(indicator["id"]): {
-            "IID": indicator["id"],
-            "Descriptive": {"Name": indicator["name"], "DataSource": "synthetic sample"},
-            "Unit": {"Label": f"per {indicator['per']:,}"},
+    # One metadata answer per indicator: each catalogue data set confirms its own title.
+    for indicator in indicators:
+        metadata = {
+            str(indicator["id"]): {
+                "IID": indicator["id"],
+                "Descriptive": {"Name": indicator["name"], "DataSource": "synthetic sample"},
+                "Unit": {"Label": f"per {indicator['per']:,}"},
+            }
         }
-        for indicator in indicators
-    }
-    _write(API.metadata_url([11001, 11201, 10401, 90284]), json.dumps(metadata, indent=1))
+        _write(API.metadata_url([indicator["id"]]), json.dumps(metadata, indent=1))
     area_types = [
         {"Id": 15, "Name": "England", "Short": "England"},
         {"Id": 6, "Name": "Regions (statistical)", "Short": "Regions (statistical)"},
