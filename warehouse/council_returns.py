@@ -22,6 +22,7 @@ import pandas as pd
 
 from checks.rules import Suite
 from sources.council_returns import RowProblem
+from warehouse.database import transaction
 from warehouse.loads import mark_published
 
 SOURCE = "council_returns"
@@ -85,30 +86,26 @@ def publish_quarters(con: duckdb.DuckDBPyConnection, quarters: list[str], key: b
     mapping = pd.DataFrame({"child_id": sorted(ids), "child": [pseudonym(key, value) for value in sorted(ids)]})
     con.register("child_pseudonyms", mapping)
     counts = {}
-    con.execute("begin transaction")
     try:
-        for clean, (landing, child_column, columns) in CLEAN_TABLES.items():
-            con.execute(f"delete from clean.{clean} where list_contains(?, quarter)", [quarters])
-            selected = ", ".join(f"l.{column}" for column in columns)
-            con.execute(
-                f"insert into clean.{clean} by name select l.quarter, l.as_at, p.child, {selected}, l._load_id "
-                f"from landing.{landing} l join child_pseudonyms p on p.child_id = l.{child_column} "
-                "where list_contains(?, l.quarter)",
-                [quarters],
-            )
-            counts[clean] = con.execute(
-                f"select count(*) from clean.{clean} where list_contains(?, quarter)", [quarters]
+        with transaction(con):
+            for clean, (landing, child_column, columns) in CLEAN_TABLES.items():
+                con.execute(f"delete from clean.{clean} where list_contains(?, quarter)", [quarters])
+                selected = ", ".join(f"l.{column}" for column in columns)
+                con.execute(
+                    f"insert into clean.{clean} by name select l.quarter, l.as_at, p.child, {selected}, l._load_id "
+                    f"from landing.{landing} l join child_pseudonyms p on p.child_id = l.{child_column} "
+                    "where list_contains(?, l.quarter)",
+                    [quarters],
+                )
+                counts[clean] = con.execute(
+                    f"select count(*) from clean.{clean} where list_contains(?, quarter)", [quarters]
+                ).fetchall()[0][0]
+            load_ids = con.execute(
+                "select list(load_id) from meta.loads where source = ? and status = 'landed' "
+                "and list_contains(?, partitions)",
+                [SOURCE, quarters],
             ).fetchall()[0][0]
-        load_ids = con.execute(
-            "select list(load_id) from meta.loads where source = ? and status = 'landed' "
-            "and list_contains(?, partitions)",
-            [SOURCE, quarters],
-        ).fetchall()[0][0]
-        mark_published(con, [load_id for load_id in load_ids or [] if load_id])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+            mark_published(con, [load_id for load_id in load_ids or [] if load_id])
     finally:
         con.unregister("child_pseudonyms")
     return counts
@@ -154,8 +151,7 @@ def build_quarter_indicators(
     """Swap the council's quarterly indicator rows for one quarter end in `marts.indicator_values`."""
     as_at = quarter_end(quarter)
     sql = (resources.files("warehouse") / "sql" / "council_return_indicators.sql").read_text()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("set variable quarter = ?", [quarter])
         con.execute("set variable as_at = ?", [as_at])
         con.execute("set variable population = ?", [population.value])
@@ -181,10 +177,6 @@ def build_quarter_indicators(
             "select count(*) from marts.indicator_values where source = ? and area_code = ? and period_end = ?",
             [SOURCE, area_code, as_at],
         ).fetchall()[0][0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return rows
 
 

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from sources.ees import Catalogue
+from warehouse.database import transaction
 
 SOURCE = "dfe_ees"
 RATE_INDICATORS = ("csc_cin_rate", "csc_cpp_rate", "csc_cla_rate")
@@ -37,8 +38,7 @@ class CscBuild:
 def build_csc_indicators(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> CscBuild:
     """Rebuild every `dfe_ees` row of `marts.indicator_values` from `clean`; return counts and mismatches."""
     sql = (resources.files("warehouse") / "sql" / "csc_indicators.sql").read_text()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for table in ("dfe_ees", "ons_population"):  # nothing published yet: build from empty tables
             con.execute(f"create table if not exists clean.{table} as select * from landing.{table} limit 0")
         con.execute(sql)
@@ -68,10 +68,6 @@ def build_csc_indicators(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -
             "denominator, computed, published from csc_indicator_rows "
             "where computed is not null and published is not null"
         ).df()
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     mismatches = reconcile(comparison, catalogue)
     return CscBuild(sum(counts.values()), counts, breaks, rebuilt, mismatches, len(comparison))
 

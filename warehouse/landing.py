@@ -15,6 +15,8 @@ from typing import Protocol
 import duckdb
 import pandas as pd
 
+from warehouse.database import transaction
+
 CHUNK_BYTES = 8 << 20
 
 
@@ -77,8 +79,7 @@ def land(
         raise LoadError(file, "the file has a header but no data rows")
     target = f"landing.{table}"
     con.execute("set preserve_insertion_order = true")  # line numbers below rely on it (DuckDB's default)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(
             f"create table if not exists {target} as "
             f"select *, cast(null as varchar) as _load_id from ({scan.sql}) limit 0"
@@ -107,10 +108,6 @@ def land(
             )
         if rows_loaded == 0:
             raise LoadError(file, f"no rows for {partition_column} in {list(partitions)}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return Landed(rows_in_file=rows_in_file, rows_loaded=rows_loaded)
 
 
@@ -191,19 +188,15 @@ def land_frame(
     target = f"landing.{table}"
     incoming = frame.assign(_load_id=load_id)
     con.register("incoming_frame", incoming)
-    con.execute("begin transaction")
     try:
-        con.execute(f"create table if not exists {target} as select * from incoming_frame limit 0")
-        con.execute(f"delete from {target} where list_contains(?, {partition_column})", [partitions])
-        con.execute(
-            f"insert into {target} by name select * from incoming_frame where list_contains(?, {partition_column})",
-            [partitions],
-        )
-        rows = con.execute(f"select count(*) from {target} where _load_id = ?", [load_id]).fetchall()[0][0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            con.execute(f"create table if not exists {target} as select * from incoming_frame limit 0")
+            con.execute(f"delete from {target} where list_contains(?, {partition_column})", [partitions])
+            con.execute(
+                f"insert into {target} by name select * from incoming_frame where list_contains(?, {partition_column})",
+                [partitions],
+            )
+            rows = con.execute(f"select count(*) from {target} where _load_id = ?", [load_id]).fetchall()[0][0]
     finally:
         con.unregister("incoming_frame")
     return rows

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.database import transaction
 from warehouse.loads import mark_published
 
 PUBLISHED_SCHEMAS = ("clean", "marts")
@@ -28,8 +29,7 @@ def publish_partitions(
     partitions: list[int] | list[str],
 ) -> int:
     """Replace `partitions` of `clean.<table>` with the checked rows of `landing.<table>`; return the rows."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"create table if not exists clean.{table} as select * from landing.{table} limit 0")
         con.execute(f"delete from clean.{table} where list_contains(?, {partition_column})", [partitions])
         con.execute(
@@ -42,10 +42,6 @@ def publish_partitions(
             [partitions],
         ).fetchall()[0]
         mark_published(con, [load_id for load_id in load_ids or [] if load_id])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return rows
 
 

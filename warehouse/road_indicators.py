@@ -11,6 +11,8 @@ from importlib import resources
 
 import duckdb
 
+from warehouse.database import transaction
+
 SOURCE = "dft_stats19"
 
 
@@ -28,8 +30,7 @@ def build_road_indicators(
 ) -> RoadBuild:
     """Rebuild every road indicator row from `clean.dft_*`; returns what was built."""
     sql = (resources.files("warehouse") / "sql" / "road_indicators.sql").read_text()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"set variable baseline_first = {int(baseline_first)}")
         con.execute(f"set variable baseline_last = {int(baseline_last)}")
         con.execute(sql)
@@ -52,8 +53,4 @@ def build_road_indicators(
         ][0]
         baseline = con.execute("select count(*) > 0 from road_baselines").fetchall()[0][0]
         first, last = con.execute("select min(year), max(year) from road_years").fetchall()[0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return RoadBuild(rows, unplaced, bool(baseline), first, last)
