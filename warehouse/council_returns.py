@@ -23,6 +23,7 @@ import pandas as pd
 from checks.rules import Suite
 from sources.council_returns import RowProblem
 from warehouse.database import transaction
+from warehouse.indicator_values import replace_rows
 from warehouse.loads import mark_published
 
 SOURCE = "council_returns"
@@ -156,27 +157,17 @@ def build_quarter_indicators(
         con.execute("set variable as_at = ?", [as_at])
         con.execute("set variable population = ?", [population.value])
         con.execute(sql)
-        con.execute(
-            "delete from marts.indicator_values where source = ? and area_code = ? and period_end = ?",
-            [SOURCE, area_code, as_at],
+        rows = replace_rows(
+            con,
+            SOURCE,
+            "select m.indicator_id, ? as area_code, a.area_name, 'council' as area_type, m.period_type, "
+            "m.period_label, m.period_start, m.period_end, ? as variant, m.value, m.numerator, m.denominator, "
+            "m.value_status, m.status_token, m.load_id "
+            "from council_return_indicator_rows m left join marts.areas a on a.area_code = ?",
+            [area_code, VARIANT, area_code],
+            where="area_code = ? and period_end = ?",
+            where_params=[area_code, as_at],
         )
-        con.execute(
-            """
-            insert into marts.indicator_values by name
-            select m.indicator_id, ? as area_code, a.area_name, 'council' as area_type, m.period_type,
-                   m.period_label, m.period_start, m.period_end, ? as variant, m.value, m.numerator,
-                   m.denominator, m.value_status, m.status_token, ? as source, l.url as source_url,
-                   l.sha256 as source_sha256, m.load_id, now() as built_at
-            from council_return_indicator_rows m
-            left join marts.areas a on a.area_code = ?
-            left join meta.loads l on l.load_id = m.load_id
-            """,
-            [area_code, VARIANT, SOURCE, area_code],
-        )
-        rows = con.execute(
-            "select count(*) from marts.indicator_values where source = ? and area_code = ? and period_end = ?",
-            [SOURCE, area_code, as_at],
-        ).fetchall()[0][0]
     return rows
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sources.ees import Catalogue
 from warehouse.database import transaction
+from warehouse.indicator_values import replace_rows
 
 SOURCE = "dfe_ees"
 RATE_INDICATORS = ("csc_cin_rate", "csc_cpp_rate", "csc_cla_rate")
@@ -42,18 +43,12 @@ def build_csc_indicators(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -
         for table in ("dfe_ees", "ons_population"):  # nothing published yet: build from empty tables
             con.execute(f"create table if not exists clean.{table} as select * from landing.{table} limit 0")
         con.execute(sql)
-        con.execute("delete from marts.indicator_values where source = ?", [SOURCE])
-        con.execute(
-            """
-            insert into marts.indicator_values by name
-            select r.indicator_id, r.area_code, r.area_name, r.area_type, r.period_type, r.period_label,
-                   r.period_start, r.period_end, 'all' as variant, r.value, r.numerator, r.denominator,
-                   r.value_status, r.status_token, r.note as caveat, ? as source, l.url as source_url,
-                   l.sha256 as source_sha256, r.load_id, now() as built_at
-            from csc_indicator_rows r
-            left join meta.loads l on l.load_id = r.load_id
-            """,
-            [SOURCE],
+        replace_rows(
+            con,
+            SOURCE,
+            "select indicator_id, area_code, area_name, area_type, period_type, period_label, period_start, "
+            "period_end, 'all' as variant, value, numerator, denominator, value_status, status_token, "
+            "note as caveat, load_id from csc_indicator_rows",
         )
         rebuilt = _rebuild_same_boundary(con)
         breaks = _mark_breaks(con)
