@@ -203,7 +203,13 @@ def _dfe_landing(dataset: ees.Dataset) -> dg.AssetsDefinition:
             fetched=fetched,
             version=version,
             parse=lambda path, label: ees.parse(path, entry, label),
-            suite=lambda con: ees_suite(entry, _known_codes(con), value_is_percent=percent),
+            suite=lambda con: ees_suite(
+                entry.key,
+                _known_codes(con),
+                geographic_levels=ees.GEOGRAPHIC_LEVELS,
+                statuses=ees.STATUSES,
+                value_is_percent=percent,
+            ),
             check_name=check_name,
         )
 
@@ -292,6 +298,8 @@ def landing_ons_population(
         suite=lambda con: ees_suite(
             None,
             _known_codes(con),
+            geographic_levels=ees.GEOGRAPHIC_LEVELS,
+            statuses=ees.STATUSES,
             table="landing.ons_population",
             current_boundaries=population_source.route == "nomis",
         ),
@@ -333,7 +341,7 @@ def csc_indicators(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, ees_source: EesResource
 ) -> dg.MaterializeResult:
     with warehouse.warehouse().connect() as con:
-        built = build_csc_indicators(con, ees_source.catalogue())
+        built = build_csc_indicators(con, ees_source.catalogue().rounding())
         sample = preview(
             con,
             "select indicator_id, period_label, value, numerator, denominator, value_status from "

@@ -39,6 +39,8 @@ STATUS_BY_TOKEN = {
     "low": "rounds_to_zero",
     "": "not_available",
 }
+# The value statuses `parse` writes: 'ok' or what a symbol stands for.
+STATUSES = ("ok", *sorted(set(STATUS_BY_TOKEN.values())))
 
 STANDARD_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_code")
 GEOGRAPHIC_LEVELS = ("National", "Regional", "Local authority")
@@ -99,6 +101,11 @@ class Catalogue:
             if dataset.key == key:
                 return dataset
         raise KeyError(f"{key!r} is not in {CATALOGUE_FILE}")
+
+    def rounding(self) -> dict[str, tuple[int, int]]:
+        """Per data set: the decimals DfE publishes to and the multiple its national and regional counts are
+        rounded to (what the warehouse's reconciliation with DfE's own values allows for)."""
+        return {dataset.key: (dataset.published_decimals, dataset.counts_rounded_above_la) for dataset in self.datasets}
 
 
 def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
 
-from checks.rules import Suite
-from sources.council_returns import RowProblem
 from warehouse.database import transaction
 from warehouse.indicator_values import replace_rows
 from warehouse.loads import mark_published
@@ -35,6 +35,47 @@ CLEAN_TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "child_cla_episodes": ("s903_episodes", "child", ("decom", "dec", "ls", "rec")),
 }
 REPORT_COLUMNS = ["severity", "file", "line", "field", "child", "problem", "value", "quarter_end"]
+
+
+class Rule(Protocol):
+    """What the problem report needs of a check rule (`checks.rules.Rule`)."""
+
+    @property
+    def description(self) -> str: ...
+    @property
+    def args(self) -> Mapping[str, Any]: ...
+    @property
+    def columns(self) -> list[str]: ...
+    def failing_sql(self) -> str: ...
+
+
+class Suite(Protocol):
+    """What the problem report needs of a check suite (`checks.rules.Suite`): the table, its derived columns
+    and the rules."""
+
+    @property
+    def table(self) -> str: ...
+    @property
+    def select(self) -> Mapping[str, str]: ...
+    @property
+    def rules(self) -> Sequence[Rule]: ...
+
+
+class RowProblem(Protocol):
+    """A value the parser could not read (`sources.council_returns.RowProblem`)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def child(self) -> str | None: ...
+    @property
+    def problem(self) -> str: ...
+    @property
+    def value(self) -> str | None: ...
 
 
 def quarter_end(partition_key: str) -> date:
@@ -214,7 +255,7 @@ def problem_rows(
     return found
 
 
-def parse_problem_rows(problems: list[RowProblem], as_at: date, key: bytes) -> list[dict[str, object]]:
+def parse_problem_rows(problems: Sequence[RowProblem], as_at: date, key: bytes) -> list[dict[str, object]]:
     """Values the parser could not read, in the report's form (they block, like rule errors)."""
     return [
         {

@@ -12,18 +12,21 @@ Cumbria splits) the successor's first period carries a break-in-series caveat.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
 import duckdb
 import pandas as pd
 
-from sources.ees import Catalogue
 from warehouse.database import transaction
 from warehouse.indicator_values import replace_rows
 
 SOURCE = "dfe_ees"
 RATE_INDICATORS = ("csc_cin_rate", "csc_cpp_rate", "csc_cla_rate")
+# Per EES data set key: (decimals DfE publishes its rate or percentage to, the multiple England's and the
+# regions' counts are rounded to, or 0): the source catalogue's `published_decimals`, `counts_rounded_above_la`.
+Rounding = Mapping[str, tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,9 @@ class CscBuild:
     compared: int
 
 
-def build_csc_indicators(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> CscBuild:
-    """Rebuild every `dfe_ees` row of `marts.indicator_values` from `clean`; return counts and mismatches."""
+def build_csc_indicators(con: duckdb.DuckDBPyConnection, rounding: Rounding) -> CscBuild:
+    """Rebuild every `dfe_ees` row of `marts.indicator_values` from `clean`; return counts and the mismatches
+    with DfE's published values beyond each data set's `rounding`."""
     sql = (resources.files("warehouse") / "sql" / "csc_indicators.sql").read_text()
     with transaction(con):
         for table in ("dfe_ees", "ons_population"):  # nothing published yet: build from empty tables
@@ -63,7 +67,7 @@ def build_csc_indicators(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -
             "denominator, computed, published from csc_indicator_rows "
             "where computed is not null and published is not null"
         ).df()
-    mismatches = reconcile(comparison, catalogue)
+    mismatches = reconcile(comparison, rounding)
     return CscBuild(sum(counts.values()), counts, breaks, rebuilt, mismatches, len(comparison))
 
 
@@ -147,16 +151,10 @@ def tolerance(row: pd.Series, decimals: int, rounded_to: int) -> float:
     return allowed
 
 
-def reconcile(comparison: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+def reconcile(comparison: pd.DataFrame, rounding: Rounding) -> pd.DataFrame:
     """The rows where our value differs from DfE's published one by more than its rounding allows."""
     if comparison.empty:
         return comparison.assign(difference=[], allowed=[])
-    settings = {dataset.key: dataset for dataset in catalogue.datasets}
-    allowed = comparison.apply(
-        lambda row: tolerance(
-            row, settings[row["dataset"]].published_decimals, settings[row["dataset"]].counts_rounded_above_la
-        ),
-        axis=1,
-    )
+    allowed = comparison.apply(lambda row: tolerance(row, *rounding[row["dataset"]]), axis=1)
     out = comparison.assign(difference=(comparison["computed"] - comparison["published"]).abs(), allowed=allowed)
     return out[out["difference"] > out["allowed"]].reset_index(drop=True)
