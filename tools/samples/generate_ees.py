@@ -1,6 +1,6 @@
 """Write the bundled DfE EES and ONS population samples (synthetic numbers, the publishers' exact formats).
 
-Run from the project root: `python -m sources.samples.generate_ees`. The numbers are made up (seeded, so the
+Run from the project root: `python -m tools.samples.generate_ees`. The numbers are made up (seeded, so the
 files are reproducible); the headers, column order, empty-column quirks (`"",""` in D3/D5), suppression
 markers, BOM (CLA rate file), geography (old Dorset to 2019, Dorset Council from 2020; placeholder rows for
 authorities that did not exist) and rounding (England and regions to the nearest 10; CIN percentages to 1
@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 from sources import ees, population
 from sources.sample_adapter import sample_path
+from tools.samples import SAMPLES
 
-ROOT = Path(__file__).resolve().parent
 ENGLAND = ("E92000001", "England")
 REGIONS = {"E12000009": "South West", "E12000004": "East Midlands"}
 
@@ -400,7 +399,7 @@ def nomis_file(codes: list[str], years: list[int]) -> str:
 
 
 def _write(url: str, text: str) -> None:
-    path = sample_path(ROOT, url)
+    path = sample_path(SAMPLES, url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8", newline="")
 
