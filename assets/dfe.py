@@ -65,7 +65,13 @@ def _ees_checks(landing: Landing) -> list[flow.Check]:
     percent = bool(dataset.option("value_is_percent"))
 
     def run(con: duckdb.DuckDBPyConnection, keys: list[str]) -> SuiteResult:
-        suite = ees_suite(entry, known_codes(con), value_is_percent=percent)
+        suite = ees_suite(
+            entry.key,
+            known_codes(con),
+            geographic_levels=ees.GEOGRAPHIC_LEVELS,
+            statuses=ees.STATUSES,
+            value_is_percent=percent,
+        )
         return run_suite(con, suite, f"list_contains(?, {dataset.partition_column})", [keys])
 
     return [flow.Check(f"{dataset.key}_rules", True, run)]
@@ -107,7 +113,14 @@ def _population_checks(landing: Landing) -> list[flow.Check]:
     nomis = landing.resources.population_source.route == "nomis"
 
     def run(con: duckdb.DuckDBPyConnection, keys: list[str]) -> SuiteResult:
-        suite = ees_suite(None, known_codes(con), table=f"landing.{dataset.table}", current_boundaries=nomis)
+        suite = ees_suite(
+            None,
+            known_codes(con),
+            geographic_levels=ees.GEOGRAPHIC_LEVELS,
+            statuses=ees.STATUSES,
+            table=f"landing.{dataset.table}",
+            current_boundaries=nomis,
+        )
         return run_suite(con, suite, f"list_contains(?, {dataset.partition_column})", [keys])
 
     return [flow.Check(f"{dataset.key}_rules", True, run)]

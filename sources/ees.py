@@ -38,6 +38,8 @@ STATUS_BY_TOKEN = {
     "low": "rounds_to_zero",
     "": "not_available",
 }
+# The value statuses `parse` writes: 'ok' or what a symbol stands for.
+STATUSES = ("ok", *sorted(set(STATUS_BY_TOKEN.values())))
 
 STANDARD_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_code")
 GEOGRAPHIC_LEVELS = ("National", "Regional", "Local authority")

@@ -5,8 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.settings import DEFAULTS
 from sources.ascof import read_measures, release_period
 from sources.errors import FormatError
+from tests.conftest import SAMPLES
+from tools.samples.generate_ascof import parse_releases, write_samples
 
 SAFE = "The proportion of people who use services who feel safe"
 NHS_DIGITAL = f"""\
@@ -98,3 +101,21 @@ def test_release_names() -> None:
     assert release_period("2024-25") == (date(2024, 4, 1), date(2025, 3, 31))
     with pytest.raises(ValueError, match="financial year"):
         release_period("2024")
+
+
+def test_bundled_sample_is_exactly_what_its_generator_writes_for_the_configured_releases(tmp_path: Path) -> None:
+    releases = parse_releases([DEFAULTS["ASCOF_RELEASES"]])
+    written = write_samples(releases, tmp_path)
+    assert len(written) == len(releases) == 3
+    for path in written:
+        assert path.read_bytes() == (SAMPLES / path.relative_to(tmp_path)).read_bytes(), path
+
+
+def test_generator_release_arguments() -> None:
+    assert parse_releases(["2019-20=https://a/x.csv,2021-22=https://b/y.csv", "2024-25=https://c/z.csv?q=1"]) == {
+        "2019-20": "https://a/x.csv",
+        "2021-22": "https://b/y.csv",
+        "2024-25": "https://c/z.csv?q=1",
+    }
+    with pytest.raises(ValueError, match="RELEASE=URL"):
+        parse_releases(["https://a/x.csv"])

@@ -11,9 +11,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sources.council_returns_sample import generate
 from tests.conftest import make_resources, table_fingerprints
 from tests.test_council_returns_indicators import run_quarter
+from tools.samples.generate_council_returns import generate
 
 Q4 = "2025-01-01"
 AS_AT = "2025-03-31"

@@ -17,8 +17,8 @@ from assets.publish import published_outcomes_asset
 from assets.council_returns import clean_council_returns, council_return_indicators, landing_council_returns
 from assets.reference import areas
 from assets.resources import CouncilReturnsResource
-from sources.council_returns_sample import Child, Referral, cin_census, generate, s903_tables, write
 from tests.conftest import SAMPLES, make_resources
+from tools.samples.generate_council_returns import Child, Referral, cin_census, generate, s903_tables, write
 from warehouse.council_returns import pseudonym
 
 Q4 = "2025-01-01"  # Dagster's key for January-March 2025: the extract as at 31 March 2025

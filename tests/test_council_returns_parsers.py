@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from sources.council_returns import SCHEMA, read_cin_census, read_s903, s903_table_name, scan_drop_folder
-from sources.council_returns_sample import generate
 from sources.errors import FormatError
 from tests.conftest import REAL_DATA
+from tools.samples.generate_council_returns import generate
 
 LIMIT = 10 * 1024**2
 

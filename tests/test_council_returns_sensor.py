@@ -10,7 +10,7 @@ import dagster as dg
 from assets.resources import CouncilReturnsResource
 from pipelines.definitions import defs
 from pipelines.sensors import council_returns_drop
-from sources.council_returns_sample import generate
+from tools.samples.generate_council_returns import generate
 
 
 def _evaluate(drop: Path, cursor: str | None) -> dg.SensorResult:

@@ -258,7 +258,10 @@ def test_rules_catch_impossible_percentages_and_numerators(tmp_path: Path) -> No
     dataset = ees.default_catalogue().dataset("cin_c1")
     land_frame(con, ees.parse(path, dataset), "dfe_ees", "dataset", ["cin_c1"], "test")
     codes = [row[0] for row in con.execute("select area_code from marts.areas").fetchall()]
-    verdict = run_suite(con, ees_suite(dataset, codes, value_is_percent=True), "dataset = ?", ["cin_c1"])
+    suite = ees_suite(
+        dataset.key, codes, geographic_levels=ees.GEOGRAPHIC_LEVELS, statuses=ees.STATUSES, value_is_percent=True
+    )
+    verdict = run_suite(con, suite, "dataset = ?", ["cin_c1"])
     broken = {result.rule.column: [e["_source_row"] for e in result.examples] for result in verdict.failures}
     assert broken == {"numerator_within_denominator": [5], "published": [6]}
 
@@ -308,7 +311,7 @@ def test_reconcile_names_the_area_and_year_beyond_rounding() -> None:
             "published",
         ],
     )
-    mismatches = reconcile(comparison, ees.default_catalogue())
+    mismatches = reconcile(comparison, ees.default_catalogue().rounding())
     assert mismatches[["area_code", "period_label"]].values.tolist() == [["E06000058", "2024-25"]]
     england = comparison.iloc[2]
     assert tolerance(england, 1, 10) == pytest.approx(0.05 + 100 * (5 / 64390 + 14550 * 5 / 64390**2), abs=1e-8)

@@ -131,7 +131,8 @@ def test_recent_years_have_their_own_file_and_older_ones_share_1979_latest() -> 
 def test_bundled_sample_is_exactly_what_its_generator_writes(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     subprocess.run(
-        [sys.executable, str(root / "sources" / "samples" / "generate_stats19.py"), str(tmp_path)],
+        [sys.executable, "-m", "tools.samples.generate_stats19", str(tmp_path)],
+        cwd=root,
         check=True,
         capture_output=True,
         timeout=120,

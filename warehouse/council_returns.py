@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
 
-from checks.rules import Suite
-from sources.council_returns import RowProblem
 from warehouse.database import transaction
+from warehouse.indicator_values import replace_rows
 from warehouse.loads import mark_published
 
 SOURCE = "council_returns"
@@ -34,6 +35,47 @@ CLEAN_TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "child_cla_episodes": ("s903_episodes", "child", ("decom", "dec", "ls", "rec")),
 }
 REPORT_COLUMNS = ["severity", "file", "line", "field", "child", "problem", "value", "quarter_end"]
+
+
+class Rule(Protocol):
+    """What the problem report needs of a check rule (`checks.rules.Rule`)."""
+
+    @property
+    def description(self) -> str: ...
+    @property
+    def args(self) -> Mapping[str, Any]: ...
+    @property
+    def columns(self) -> list[str]: ...
+    def failing_sql(self) -> str: ...
+
+
+class Suite(Protocol):
+    """What the problem report needs of a check suite (`checks.rules.Suite`): the table, its derived columns
+    and the rules."""
+
+    @property
+    def table(self) -> str: ...
+    @property
+    def select(self) -> Mapping[str, str]: ...
+    @property
+    def rules(self) -> Sequence[Rule]: ...
+
+
+class RowProblem(Protocol):
+    """A value the parser could not read (`sources.council_returns.RowProblem`)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def child(self) -> str | None: ...
+    @property
+    def problem(self) -> str: ...
+    @property
+    def value(self) -> str | None: ...
 
 
 def quarter_end(partition_key: str) -> date:
@@ -151,37 +193,22 @@ def build_quarter_indicators(
     """Swap the council's quarterly indicator rows for one quarter end in `marts.indicator_values`."""
     as_at = quarter_end(quarter)
     sql = (resources.files("warehouse") / "sql" / "council_return_indicators.sql").read_text()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("set variable quarter = ?", [quarter])
         con.execute("set variable as_at = ?", [as_at])
         con.execute("set variable population = ?", [population.value])
         con.execute(sql)
-        con.execute(
-            "delete from marts.indicator_values where source = ? and area_code = ? and period_end = ?",
-            [SOURCE, area_code, as_at],
+        rows = replace_rows(
+            con,
+            SOURCE,
+            "select m.indicator_id, ? as area_code, a.area_name, 'council' as area_type, m.period_type, "
+            "m.period_label, m.period_start, m.period_end, ? as variant, m.value, m.numerator, m.denominator, "
+            "m.value_status, m.status_token, m.load_id "
+            "from council_return_indicator_rows m left join marts.areas a on a.area_code = ?",
+            [area_code, VARIANT, area_code],
+            where="area_code = ? and period_end = ?",
+            where_params=[area_code, as_at],
         )
-        con.execute(
-            """
-            insert into marts.indicator_values by name
-            select m.indicator_id, ? as area_code, a.area_name, 'council' as area_type, m.period_type,
-                   m.period_label, m.period_start, m.period_end, ? as variant, m.value, m.numerator,
-                   m.denominator, m.value_status, m.status_token, ? as source, l.url as source_url,
-                   l.sha256 as source_sha256, m.load_id, now() as built_at
-            from council_return_indicator_rows m
-            left join marts.areas a on a.area_code = ?
-            left join meta.loads l on l.load_id = m.load_id
-            """,
-            [area_code, VARIANT, SOURCE, area_code],
-        )
-        rows = con.execute(
-            "select count(*) from marts.indicator_values where source = ? and area_code = ? and period_end = ?",
-            [SOURCE, area_code, as_at],
-        ).fetchall()[0][0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return rows
 
 
@@ -228,7 +255,7 @@ def problem_rows(
     return found
 
 
-def parse_problem_rows(problems: list[RowProblem], as_at: date, key: bytes) -> list[dict[str, object]]:
+def parse_problem_rows(problems: Sequence[RowProblem], as_at: date, key: bytes) -> list[dict[str, object]]:
     """Values the parser could not read, in the report's form (they block, like rule errors)."""
     return [
         {

@@ -12,14 +12,21 @@ Cumbria splits) the successor's first period carries a break-in-series caveat.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
 import duckdb
 import pandas as pd
 
+from warehouse.database import transaction
+from warehouse.indicator_values import replace_rows
+
 SOURCE = "dfe_ees"
 RATE_INDICATORS = ("csc_cin_rate", "csc_cpp_rate", "csc_cla_rate")
+# Per EES data set key: (decimals DfE publishes its rate or percentage to, the multiple England's and the
+# regions' counts are rounded to, or 0): the source catalogue's `published_decimals`, `counts_rounded_above_la`.
+Rounding = Mapping[str, tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -32,29 +39,20 @@ class CscBuild:
     compared: int
 
 
-def build_csc_indicators(con: duckdb.DuckDBPyConnection, rounding: dict[str, tuple[int, int]]) -> CscBuild:
-    """Rebuild every `dfe_ees` row of `marts.indicator_values` from `clean`; return counts and mismatches.
-
-    `rounding` maps each EES data set to DfE's published decimals and the rounding of counts above LA level.
-    """
+def build_csc_indicators(con: duckdb.DuckDBPyConnection, rounding: Rounding) -> CscBuild:
+    """Rebuild every `dfe_ees` row of `marts.indicator_values` from `clean`; return counts and the mismatches
+    with DfE's published values beyond each data set's `rounding`."""
     sql = (resources.files("warehouse") / "sql" / "csc_indicators.sql").read_text()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for table in ("dfe_ees", "ons_population"):  # nothing published yet: build from empty tables
             con.execute(f"create table if not exists clean.{table} as select * from landing.{table} limit 0")
         con.execute(sql)
-        con.execute("delete from marts.indicator_values where source = ?", [SOURCE])
-        con.execute(
-            """
-            insert into marts.indicator_values by name
-            select r.indicator_id, r.area_code, r.area_name, r.area_type, r.period_type, r.period_label,
-                   r.period_start, r.period_end, 'all' as variant, r.value, r.numerator, r.denominator,
-                   r.value_status, r.status_token, r.note as caveat, ? as source, l.url as source_url,
-                   l.sha256 as source_sha256, r.load_id, now() as built_at
-            from csc_indicator_rows r
-            left join meta.loads l on l.load_id = r.load_id
-            """,
-            [SOURCE],
+        replace_rows(
+            con,
+            SOURCE,
+            "select indicator_id, area_code, area_name, area_type, period_type, period_label, period_start, "
+            "period_end, 'all' as variant, value, numerator, denominator, value_status, status_token, "
+            "note as caveat, load_id from csc_indicator_rows",
         )
         rebuilt = _rebuild_same_boundary(con)
         breaks = _mark_breaks(con)
@@ -69,10 +67,6 @@ def build_csc_indicators(con: duckdb.DuckDBPyConnection, rounding: dict[str, tup
             "denominator, computed, published from csc_indicator_rows "
             "where computed is not null and published is not null"
         ).df()
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     mismatches = reconcile(comparison, rounding)
     return CscBuild(sum(counts.values()), counts, breaks, rebuilt, mismatches, len(comparison))
 
@@ -157,7 +151,7 @@ def tolerance(row: pd.Series, decimals: int, rounded_to: int) -> float:
     return allowed
 
 
-def reconcile(comparison: pd.DataFrame, rounding: dict[str, tuple[int, int]]) -> pd.DataFrame:
+def reconcile(comparison: pd.DataFrame, rounding: Rounding) -> pd.DataFrame:
     """The rows where our value differs from DfE's published one by more than its rounding allows."""
     if comparison.empty:
         return comparison.assign(difference=[], allowed=[])

@@ -17,6 +17,42 @@ from pathlib import Path
 import duckdb
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: commit when it ends, roll back and re-raise when anything escapes it.
+
+    Re-entrant: opened while a transaction is already open (DuckDB has no nested transactions or savepoints),
+    the block joins the outer one and neither commits nor rolls back; an error from it reaches the outer
+    block, which rolls everything back. The open transaction is detected before `begin`, not from `begin`'s
+    "cannot start a transaction within a transaction": that failed statement would already have aborted the
+    outer transaction (DuckDB 2.0.1).
+
+    The error raised is always the original one: if the rollback fails too (after a commit that failed on a
+    full disk DuckDB has no transaction left to roll back), that failure is added to the original error as a
+    note instead of replacing it.
+    """
+    if transaction_open(con):
+        yield con  # joined: the outer transaction commits or rolls back
+        return
+    con.execute("begin transaction")
+    try:
+        yield con
+        con.execute("commit")
+    except BaseException as error:
+        try:
+            con.execute("rollback")
+        except Exception as rollback_error:
+            error.add_note(f"the rollback after it failed too: {type(rollback_error).__name__}: {rollback_error}")
+        raise
+
+
+def transaction_open(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `con` is inside an explicit transaction: in autocommit every statement gets a transaction id of
+    its own, inside one transaction they share it."""
+    first, second = (con.execute("select current_transaction_id()").fetchall()[0][0] for _ in range(2))
+    return first == second
+
+
 class WarehouseBusyError(TimeoutError):
     """Another process held the warehouse for longer than the configured wait."""
 
@@ -61,27 +97,6 @@ class Warehouse:
                 con.close()
 
 
-_OPEN: set[int] = set()  # connections with a transaction opened by `transaction` (DuckDB cannot be asked)
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """One transaction around the block; inside an open transaction it joins that one (re-entrant)."""
-    if id(con) in _OPEN:
-        yield
-        return
-    con.execute("begin transaction")
-    _OPEN.add(id(con))
-    try:
-        yield
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        _OPEN.discard(id(con))
-
-
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the numbered SQL files in `warehouse/migrations/` not yet recorded; return those applied.
 
@@ -95,13 +110,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     for entry in sorted(folder.iterdir(), key=lambda item: item.name):
         if not entry.name.endswith(".sql") or entry.name in done:
             continue
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(entry.read_text())
             con.execute("insert into meta.schema_migrations values (?, now())", [entry.name])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         applied.append(entry.name)
     return applied

@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import statistics as st
+from warehouse.database import transaction
 
 ENGLAND = "E92000001"
 KEY = ["indicator_id", "area_code", "period_type", "period_start", "period_end", "variant"]
@@ -426,8 +427,7 @@ def build_indicator_report(
     `changes_since`: the date of the last report the committee saw; by default the previous build.
     """
     built_at = con.execute("select now()::timestamp").fetchall()[0][0]
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         previous_build = con.execute("select max(built_at) from marts.report_builds").fetchall()[0][0]
         added, withdrawn = record_history(con, built_at)
         report = compute_report(con, neighbours_version=neighbours_version)
@@ -439,8 +439,4 @@ def build_indicator_report(
         _write(con, "marts.changes_since", changes)
         values_rows = con.execute("select count(*) from marts.indicator_values").fetchall()[0][0]
         con.execute("insert into marts.report_builds values (?, ?, ?, ?)", [built_at, values_rows, added, withdrawn])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return ReportBuild(len(report), built_at, added, withdrawn, len(changes))

@@ -12,6 +12,9 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
+from warehouse.database import transaction
+from warehouse.indicator_values import replace_rows
+
 FINGERTIPS_SOURCE = "ohid_fingertips"
 ASCOF_SOURCE = "ascof"
 
@@ -20,26 +23,11 @@ def _swap(con: duckdb.DuckDBPyConnection, source: str, sql_file: str, rows_table
     sql = (resources.files("warehouse") / "sql" / sql_file).read_text()
     map_table = rows_table.replace("_rows", "_map")
     con.register("configured_map", mapping)
-    con.execute("begin transaction")
     try:
-        con.execute(f"create or replace temp table {map_table} as select * from configured_map")
-        con.execute(sql)
-        con.execute("delete from marts.indicator_values where source = ?", [source])
-        con.execute(
-            f"""
-            insert into marts.indicator_values by name
-            select r.* exclude (load_id), r.load_id, ? as source, l.url as source_url, l.sha256 as source_sha256,
-                   now() as built_at
-            from {rows_table} r
-            left join meta.loads l on l.load_id = r.load_id
-            """,
-            [source],
-        )
-        rows = con.execute("select count(*) from marts.indicator_values where source = ?", [source]).fetchall()[0][0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            con.execute(f"create or replace temp table {map_table} as select * from configured_map")
+            con.execute(sql)
+            rows = replace_rows(con, source, f"select * from {rows_table}")
     finally:
         con.unregister("configured_map")
     return rows

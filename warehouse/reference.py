@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.database import transaction
+
 REFERENCE_TABLES = {
     "marts.areas": "areas.csv",
     "marts.area_successions": "area_successions.csv",
@@ -30,8 +32,7 @@ def reference_file(name: str) -> Path:
 def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Replace every reference table from its CSV in one transaction; return row counts."""
     counts = {}
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for table, file_name in REFERENCE_TABLES.items():
             path = str(reference_file(file_name)).replace("'", "''")
             con.execute(
@@ -39,10 +40,6 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 "all_varchar = true, encoding = 'utf-8')"
             )
             counts[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return counts
 
 

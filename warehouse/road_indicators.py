@@ -11,6 +11,9 @@ from importlib import resources
 
 import duckdb
 
+from warehouse.database import transaction
+from warehouse.indicator_values import replace_rows
+
 SOURCE = "dft_stats19"
 
 
@@ -28,32 +31,14 @@ def build_road_indicators(
 ) -> RoadBuild:
     """Rebuild every road indicator row from `clean.dft_*`; returns what was built."""
     sql = (resources.files("warehouse") / "sql" / "road_indicators.sql").read_text()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"set variable baseline_first = {int(baseline_first)}")
         con.execute(f"set variable baseline_last = {int(baseline_last)}")
         con.execute(sql)
-        con.execute("delete from marts.indicator_values where source = ?", [SOURCE])
-        con.execute(
-            """
-            insert into marts.indicator_values by name
-            select r.indicator_id, r.area_code, r.area_name, r.area_type, r.period_type, r.period_label,
-                   r.period_start, r.period_end, r.variant, r.value, r.numerator, r.denominator,
-                   'ok' as value_status, ? as source, l.url as source_url, l.sha256 as source_sha256,
-                   r.load_id, now() as built_at
-            from road_indicator_rows r
-            left join meta.loads l on l.load_id = r.load_id
-            """,
-            [SOURCE],
-        )
-        rows = con.execute("select count(*) from marts.indicator_values where source = ?", [SOURCE]).fetchall()[0][0]
+        rows = replace_rows(con, SOURCE, "select *, 'ok' as value_status from road_indicator_rows")
         unplaced = con.execute("select count(*) from road_casualties_placed where highway_current is null").fetchall()[
             0
         ][0]
         baseline = con.execute("select count(*) > 0 from road_baselines").fetchall()[0][0]
         first, last = con.execute("select min(year), max(year) from road_years").fetchall()[0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return RoadBuild(rows, unplaced, bool(baseline), first, last)

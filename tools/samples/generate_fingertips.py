@@ -22,7 +22,7 @@ predecessor applied, suppressed small count). Every number is synthetic; none re
 Areas: England, South West / South East / London regions, Dorset (E06000059), BCP, Cornwall, Isles of Scilly,
 Devon, Somerset (E06000066), Hampshire and Camden.
 
-Rerun: ``PYTHONPATH=. python sources/samples/generate_fingertips.py`` (deterministic).
+Rerun from the project root: ``python -m tools.samples.generate_fingertips`` (deterministic).
 """
 
 from __future__ import annotations
@@ -32,12 +32,11 @@ import io
 import json
 import math
 import random
-from pathlib import Path
 
 from sources.fingertips import FingertipsApi
 from sources.sample_adapter import sample_path
+from tools.samples import SAMPLES
 
-ROOT = Path(__file__).resolve().parent
 API = FingertipsApi("https://fingertips.phe.org.uk/api/")
 HEADER_LINE = (
     "Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,Category Type,"
@@ -240,7 +239,7 @@ def export(indicator: dict, parent_type: int) -> str:
 
 
 def _write(url: str, text: str) -> None:
-    path = sample_path(ROOT, url)
+    path = sample_path(SAMPLES, url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 

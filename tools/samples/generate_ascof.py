@@ -19,20 +19,27 @@ denominators and bases are rounded to 5, outcomes and margins to 1 dp, as NHS Di
 Every number is synthetic. Invented outright: the council-type codes (``UA``, ``SC``), region codes (``SW``,
 ``SE``) and the Isles of Scilly being suppressed.
 
-Rerun: ``PYTHONPATH=. python sources/samples/generate_ascof.py`` (deterministic).
+Rerun from the project root with the releases to write, each ``RELEASE=URL`` (the form of the ASCOF_RELEASES
+setting; the file goes where the offline adapter serves that URL). Deterministic. The bundled sample is::
+
+    python -m tools.samples.generate_ascof \
+        2019-20=https://files.digital.nhs.uk/65/E7A20E/meas-from-asc-of-eng-1920-open-data-csv.csv \
+        2021-22=https://files.digital.nhs.uk/A4/766F29/meas-from-asc-of-eng-2022-csv-v3.csv \
+        2024-25=https://assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import random
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pipelines.settings import DEFAULTS
 from sources.sample_adapter import sample_path
+from tools.samples import SAMPLES
 
-ROOT = Path(__file__).resolve().parent
 # CASSR code, name, level, ONS code, level of 'feel safe'
 AREAS = [
     ("England", "England", "England", "E92000001", 70.0),
@@ -126,12 +133,32 @@ def dhsc(release: str) -> str:
     return out.getvalue()
 
 
-def main() -> None:
-    releases = dict(item.split("=", 1) for item in DEFAULTS["ASCOF_RELEASES"].split(","))
+def write_samples(releases: Mapping[str, str], samples: Path = SAMPLES) -> list[Path]:
+    """Write each release's file (release -> URL) where the offline adapter serves its URL; return the paths."""
+    written = []
     for release, url in releases.items():
-        path = sample_path(ROOT, url)
+        path = sample_path(samples, url)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dhsc(release) if release >= "2024-25" else nhs_digital(release), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def parse_releases(items: Sequence[str]) -> dict[str, str]:
+    """``RELEASE=URL`` items, each possibly a comma-joined list of them (as the ASCOF_RELEASES setting is)."""
+    pairs = [pair.strip() for item in items for pair in item.split(",") if pair.strip()]
+    if bad := [pair for pair in pairs if "=" not in pair]:
+        raise ValueError(f"expected RELEASE=URL, got {bad}")
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("releases", nargs="+", help="RELEASE=URL, e.g. 2024-25=https://...csv")
+    parser.add_argument("--samples", type=Path, default=SAMPLES, help="the snapshot folder (sources/samples)")
+    args = parser.parse_args(argv)
+    for path in write_samples(parse_releases(args.releases), args.samples):
+        print(path)
 
 
 if __name__ == "__main__":

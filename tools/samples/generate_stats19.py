@@ -38,7 +38,7 @@ LSOA code ranges, the value mixes and the year trend (collisions fall about a th
 
 Rerun
 -----
-    python sources/samples/generate_stats19.py [OUTPUT_DIR]
+    python -m tools.samples.generate_stats19 [OUTPUT_DIR]      # from the project root
 
 It uses only the standard library and a fixed seed: two runs give byte-identical files.
 """
@@ -54,13 +54,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sources.stats19 import CASUALTY_HEADER_2024, COLLISION_HEADER_2024
+from tools.samples import SAMPLES
 
 SEED = 2060
 FIRST_YEAR = 2005
 LAST_YEAR = 2025
 SINGLE_YEARS = range(2021, 2026)
 PUBLISHER_PATH = Path("data.dft.gov.uk") / "road-accidents-safety-data"
-DEFAULT_OUTPUT_DIR = Path(__file__).resolve().parent / PUBLISHER_PATH
+DEFAULT_OUTPUT_DIR = SAMPLES / PUBLISHER_PATH
 
 COLLISION_COLUMNS = list(COLLISION_HEADER_2024)
 
@@ -919,7 +920,7 @@ def write_csv(path: Path, columns: Sequence[str], rows: Sequence[dict[str, str]]
 
 
 def main(output_dir: Path | str | None = None) -> list[Path]:
-    """Generate the sample files into ``output_dir`` (default: the publisher path beside this script)."""
+    """Generate the sample files into ``output_dir`` (default: the publisher's folder in ``sources/samples``)."""
     target = Path(output_dir) if output_dir is not None else DEFAULT_OUTPUT_DIR
     target.mkdir(parents=True, exist_ok=True)
     sample = Stats19Sample()

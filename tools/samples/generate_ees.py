@@ -1,6 +1,6 @@
 """Write the bundled DfE EES and ONS population samples (synthetic numbers, the publishers' exact formats).
 
-Run from the project root: `python -m sources.samples.generate_ees`. The numbers are made up (seeded, so the
+Run from the project root: `python -m tools.samples.generate_ees`. The numbers are made up (seeded, so the
 files are reproducible); the headers, column order, empty-column quirks (`"",""` in D3/D5), suppression
 markers, BOM (CLA rate file), geography (old Dorset to 2019, Dorset Council from 2020; placeholder rows for
 authorities that did not exist) and rounding (England and regions to the nearest 10; CIN percentages to 1
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 from sources import ees, population
 from sources.sample_adapter import sample_path
+from sources.source_catalogue import load
+from tools.samples import SAMPLES
 
-ROOT = Path(__file__).resolve().parent
 ENGLAND = ("E92000001", "England")
 REGIONS = {"E12000009": "South West", "E12000004": "East Midlands"}
 
@@ -400,14 +400,16 @@ def nomis_file(codes: list[str], years: list[int]) -> str:
 
 
 def _write(url: str, text: str) -> None:
-    path = sample_path(ROOT, url)
+    path = sample_path(SAMPLES, url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8", newline="")
 
 
 def main() -> None:
     rng = random.Random(2025)
-    catalogue = ees.default_catalogue()
+    catalogue = load()
+    dfe = catalogue.publishers["dfe"]
+    api_base, catalogue_base = dfe.option("api_base"), dfe.option("catalogue_base")
     cla_text, ceasing = cla_rate(rng)
     texts = {
         "cin_b1": b1(rng),
@@ -418,7 +420,8 @@ def main() -> None:
         "cla_adopted": cla_adopted(rng, ceasing),
         "pupil_absence": absence(rng),
     }
-    for dataset in catalogue.datasets:
+    for entry in catalogue.of_publisher("dfe"):
+        dataset = ees.dataset_from(entry.options, entry.title)
         if dataset.route == "api":
             versions = {
                 "paging": {"page": 1, "pageSize": 20, "totalResults": 2, "totalPages": 1},
@@ -443,18 +446,16 @@ def main() -> None:
                     },
                 ],
             }
-            versions_url = ees.api_versions_url(catalogue.api_base, dataset.api_id or "")
+            versions_url = ees.api_versions_url(api_base, dataset.api_id or "")
             _write(versions_url, json.dumps(versions, indent=2) + "\n")
-            _write(ees.api_csv_url(catalogue.api_base, dataset.api_id or "", "2.0"), texts[dataset.key])
+            _write(ees.api_csv_url(api_base, dataset.api_id or "", "2.0"), texts[dataset.key])
         else:
-            _write(ees.catalogue_csv_url(catalogue.catalogue_base, dataset.catalogue_id), texts[dataset.key])
-    from assets.resources import PopulationResource
-
-    resource = PopulationResource()
-    _write(resource.dfe_file_url, population_file())
+            _write(ees.catalogue_csv_url(catalogue_base, dataset.catalogue_id), texts[dataset.key])
+    ons = catalogue.dataset("ons_population")
+    _write(ons.option("dfe_file_url"), population_file())
     years = list(range(2018, 2025))
     codes = ["E06000059", "E12000009", "E92000001"]
-    _write(population.nomis_url(resource.nomis_base, codes, resource.nomis_years), nomis_file(codes, years))
+    _write(population.nomis_url(ons.option("nomis_base"), codes, "2018-2024"), nomis_file(codes, years))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ Each quarter's folder is the extract as the case management system would have pr
 later events are absent and end dates after it are blank. `--errors` adds deliberate mistakes, one of each
 kind the checks must catch. The bundled offline sample (`sources/samples/council_returns/`) is:
 
-    python -m sources.council_returns_sample sources/samples/council_returns --children 150 \\
+    python -m tools.samples.generate_council_returns sources/samples/council_returns --children 150 \\
         --as-at 2024-12-31 2025-03-31
 """
 
