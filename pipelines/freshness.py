@@ -14,7 +14,6 @@ Uses Dagster's `FreshnessPolicy.cron`, which the freshness daemon evaluates; the
 """
 
 import csv
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,8 +22,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_shared.check import CheckError
 
-DEFAULT_CALENDAR = Path(__file__).with_name("publication_calendar.csv")
-CALENDAR = Path(os.getenv("SAFE_OUTCOMES_PUBLICATION_CALENDAR", str(DEFAULT_CALENDAR)))
+from pipelines.settings import publication_calendar
+
+CALENDAR = publication_calendar()  # read once, when the code location loads
 TIMEZONE = "Europe/London"
 
 

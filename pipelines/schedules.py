@@ -6,10 +6,12 @@ from datetime import datetime
 import dagster as dg
 
 from assets.council_returns import council_quarters
-from assets.partitions import STATS19_YEARS
 from pipelines.jobs import council_returns_job, nightly_job
+from pipelines.settings import stats19_years
 
 TIMEZONE = "Europe/London"
+# The STATS19 partition keys, fixed when the code location loads (as the assets' partitions are).
+STATS19_YEARS = stats19_years()
 
 
 @dg.schedule(
