@@ -1,7 +1,8 @@
 """`safe-outcomes run`: the main job, in this process, recorded in the Dagster instance the UI reads.
 
-This is the README's first command's last step. It runs every asset over every configured year in one
-run (each publisher file is fetched once), then prints where the warehouse is and the council's table.
+This is the README's first command's last step. It checks every setting in the environment (a bad one stops it
+before any run, exit 2), runs every asset over every configured year in one run (each publisher file is fetched
+once), then prints where the warehouse is and the council's table.
 """
 
 import argparse
@@ -13,22 +14,26 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.partitions import STATS19_YEARS
-from pipelines.definitions import defs
-from pipelines.settings import current_value
+from pipelines.settings import current_value, stats19_years, validate_environment
 from sources.council_returns import quarter_folders
 from warehouse.council_returns import partition_key
 
-RANGE_TAGS = {
-    "dagster/asset_partition_range_start": STATS19_YEARS[0],
-    "dagster/asset_partition_range_end": STATS19_YEARS[-1],
-}
+
+def _definitions() -> dg.Definitions:
+    """The code location, imported only once the settings have been checked (importing it reads them)."""
+    from pipelines.definitions import defs
+
+    return defs
 
 
 def run_main_job(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult]:
     """Materialise every asset for every configured year, then the council's returns; failures are reported."""
-    result = defs.resolve_job_def("main_job").execute_in_process(
-        instance=instance, tags=RANGE_TAGS, raise_on_error=False
+    years = stats19_years()
+    tags = {"dagster/asset_partition_range_start": years[0], "dagster/asset_partition_range_end": years[-1]}
+    result = (
+        _definitions()
+        .resolve_job_def("main_job")
+        .execute_in_process(instance=instance, tags=tags, raise_on_error=False)
     )
     if not result.success:
         return [result]
@@ -46,8 +51,10 @@ def run_council_returns(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResu
     if not keys:
         return None
     tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
-    return defs.resolve_job_def("council_returns_job").execute_in_process(
-        instance=instance, tags=tags, raise_on_error=False
+    return (
+        _definitions()
+        .resolve_job_def("council_returns_job")
+        .execute_in_process(instance=instance, tags=tags, raise_on_error=False)
     )
 
 
@@ -179,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="safe-outcomes", description=__doc__)
     parser.add_argument("command", choices=["run"], help="run: the main job, offline unless configured live")
     parser.parse_args(argv)
+    problems = validate_environment()
+    if problems:
+        print("safe-outcomes: no run started; fix these settings in the environment:", file=sys.stderr)
+        for problem in problems:
+            print(" - " + problem, file=sys.stderr)
+        return 2
     started = time.monotonic()
     instance = dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     results = run_main_job(instance)
