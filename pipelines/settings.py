@@ -111,6 +111,24 @@ LOAD_TIME = frozenset(
     }
 )
 
+# Former settings, now declared in the source catalogue (sources/catalogue/): refused when set, not ignored.
+RETIRED = frozenset(
+    {
+        "STATS19_BASE_URL",
+        "STATS19_SINGLE_YEAR_FILES_FROM",
+        "FINGERTIPS_BASE_URL",
+        "FINGERTIPS_INDICATORS",
+        "FINGERTIPS_CHILD_AREA_TYPE",
+        "FINGERTIPS_PARENT_AREA_TYPES",
+        "ASCOF_MEASURES",
+        "DFE_EES_CATALOGUE_FILE",
+        "DFE_EES_CATALOGUE_BASE",
+        "DFE_EES_API_BASE",
+        "ONS_POPULATION_DFE_FILE_URL",
+        "ONS_NOMIS_BASE",
+    }
+)
+
 # Never echoed in a message: a webhook URL carries its token.
 SECRETS = frozenset({"COUNCIL_RETURNS_PSEUDONYM_KEY", "SAFE_OUTCOMES_ALERT_WEBHOOK_URL"})
 
@@ -391,7 +409,12 @@ def validate_environment() -> list[str]:
                 parse(name, os.environ[name])
             except SettingError as error:
                 problems.append(str(error))
-    return problems + _cross_checks()
+    retired = [
+        f"{name} is no longer a setting: it is declared in the source catalogue (sources/catalogue/); unset it"
+        for name in sorted(RETIRED)
+        if name in os.environ
+    ]
+    return problems + _cross_checks() + retired
 
 
 def check_environment() -> None:

@@ -25,7 +25,7 @@ def clean_environment(**values: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in DEFAULTS and not key.startswith(("SAFE_OUTCOMES_", "DAGSTER_"))
+        if key not in DEFAULTS and key not in settings.RETIRED and not key.startswith(("SAFE_OUTCOMES_", "DAGSTER_"))
     }
     return {**env, "PYTHONPATH": str(ROOT), **values}
 
@@ -253,6 +253,15 @@ def test_every_problem_is_listed_at_once(no_settings) -> None:
     with pytest.raises(SettingError) as raised:
         settings.check_environment()
     assert all(problem in str(raised.value) for problem in problems)
+
+
+def test_a_retired_setting_is_refused_rather_than_ignored(no_settings) -> None:
+    assert not settings.RETIRED & DEFAULTS.keys()
+    for name in settings.RETIRED:
+        no_settings.setenv(name, "anything")
+    problems = settings.validate_environment()
+    assert sorted(problem.split(" ")[0] for problem in problems) == sorted(settings.RETIRED)
+    assert all("is no longer a setting" in problem for problem in problems)
 
 
 def test_load_time_getters_are_typed(no_settings, tmp_path: Path) -> None:
