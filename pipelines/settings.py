@@ -387,7 +387,9 @@ def read(name: str) -> Any:
 
 def _cross_checks() -> list[str]:
     """Problems between settings that are each valid alone."""
-    problems = []
+    problems: list[str] = []
+    if not {"ROAD_BASELINE_FIRST_YEAR", "ROAD_BASELINE_LAST_YEAR"} <= DEFAULTS.keys():
+        return problems
     try:
         first, last = read("ROAD_BASELINE_FIRST_YEAR"), read("ROAD_BASELINE_LAST_YEAR")
     except SettingError:
