@@ -5,7 +5,9 @@ from assets.graph import build_graph
 from pipelines import settings
 from sources.source_catalogue import load
 
-CATALOGUE = load(settings.current_value("SAFE_OUTCOMES_CATALOGUE_DIR"))
+# Every setting is checked first: one SettingError lists each bad variable, its value and what is expected.
+settings.check_environment()
+CATALOGUE = load(settings.catalogue_dir())
 GRAPH = build_graph(
     CATALOGUE,
     settings.stats19_years(),

@@ -1,7 +1,8 @@
 """`safe-outcomes run`: the main job, in this process, recorded in the Dagster instance the UI reads.
 
-This is the README's first command's last step. It runs every asset over every configured year in one
-run (each publisher file is fetched once), then prints where the warehouse is and the council's table.
+This is the README's first command's last step. It checks every setting in the environment (a bad one stops it
+before any run, exit 2), runs every asset over every configured year in one run (each publisher file is fetched
+once), then prints where the warehouse is and the council's table.
 """
 
 import argparse
@@ -13,16 +14,16 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.definitions import defs
-from pipelines.graph import GRAPH, STATS19_YEARS
-from pipelines.settings import current_value
+from pipelines.settings import current_value, stats19_years, validate_environment
 from sources.council_returns import quarter_folders
 from warehouse.council_returns import partition_key
 
-RANGE_TAGS = {
-    "dagster/asset_partition_range_start": STATS19_YEARS[0],
-    "dagster/asset_partition_range_end": STATS19_YEARS[-1],
-}
+
+def _definitions() -> dg.Definitions:
+    """The code location, imported only once the settings have been checked (importing it reads them)."""
+    from pipelines.definitions import defs
+
+    return defs
 
 
 def run_main_job(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult]:
@@ -31,14 +32,18 @@ def run_main_job(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult
     The report cards, the snapshot and the report are rebuilt once per command: by the council's returns run
     when the drop folder has quarters, else by the main job itself.
     """
+    from pipelines.graph import GRAPH
+
     quarters = council_quarters()
-    job = defs.resolve_job_def("main_job")
+    years = stats19_years()
+    job = _definitions().resolve_job_def("main_job")
     selection = [key for key in job.asset_layer.executable_asset_keys if not quarters or key not in GRAPH.publishing]
-    result = job.execute_in_process(instance=instance, tags=RANGE_TAGS, raise_on_error=False, asset_selection=selection)
+    tags = {"dagster/asset_partition_range_start": years[0], "dagster/asset_partition_range_end": years[-1]}
+    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, asset_selection=selection)
     if not result.success or not quarters:
         return [result]
     tags = {"dagster/asset_partition_range_start": quarters[0], "dagster/asset_partition_range_end": quarters[-1]}
-    council_returns = defs.resolve_job_def("council_returns_job").execute_in_process(
+    council_returns = _definitions().resolve_job_def("council_returns_job").execute_in_process(
         instance=instance, tags=tags, raise_on_error=False
     )
     return [result, council_returns]
@@ -150,12 +155,15 @@ def _percent(value: float | None) -> str:
     return "-" if value is None or value != value else f"{value:+.1f}%"
 
 
+REPORT_KEY = dg.AssetKey(["reports", "outcomes_monitoring"])
+
+
 def report_path(results: list[dg.ExecuteInProcessResult]) -> tuple[str | None, bool]:
     """Where the report is, and whether these runs rebuilt it (the report asset's metadata; else the newest file)."""
     for result in reversed(results):
         for event in result.get_asset_materialization_events():
             materialization = event.event_specific_data.materialization
-            if materialization.asset_key == GRAPH.report.key and "path" in materialization.metadata:
+            if materialization.asset_key == REPORT_KEY and "path" in materialization.metadata:
                 return str(materialization.metadata["path"].value), True
     folder = Path(current_value("SAFE_OUTCOMES_REPORTS_DIR"))
     pattern = f"{current_value('SAFE_OUTCOMES_REPORT_OUTCOME')}-{current_value('SAFE_OUTCOMES_COUNCIL')}-*.html"
@@ -180,6 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="safe-outcomes", description=__doc__)
     parser.add_argument("command", choices=["run"], help="run: the main job, offline unless configured live")
     parser.parse_args(argv)
+    problems = validate_environment()
+    if problems:
+        print("safe-outcomes: no run started; fix these settings in the environment:", file=sys.stderr)
+        for problem in problems:
+            print(" - " + problem, file=sys.stderr)
+        return 2
     started = time.monotonic()
     instance = dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     results = run_main_job(instance)

@@ -1,33 +1,57 @@
-"""Every setting, its environment variable and its default, in one place (the README's settings table).
+"""Every setting, its environment variable, its default and the form of a valid value, in one place (the README's
+settings table). This is the one module that reads the environment.
 
-A setting given in the environment is passed to Dagster as an `EnvVar`, so the UI shows the variable's
-name rather than its value and the value is read when a run launches. Unset, the default applies.
+Two kinds of setting:
+
+- **Run-time settings** feed Dagster resources (`configured(name)`). A string or whole-number setting given in the
+  environment is passed to Dagster as an `EnvVar` (`EnvVar.int` for whole numbers), so the UI shows the variable's
+  name rather than its value and Dagster reads the value when a run launches. Dagster 1.13 has no `EnvVar` for
+  float or bool fields (only `StringSource`, `IntSource` and `BoolSource` exist, and a pydantic `bool` field refuses
+  an `EnvVar`), so a number with a fraction or a yes/no setting is read and checked here when the code location
+  loads (every run worker loads it again) and handed to the resource as its value.
+- **Load-time settings** (`LOAD_TIME`) shape the definitions themselves: partitions, retry policies, freshness
+  policies. Dagster fixes those when the code location loads, so they are read once then, through the typed
+  getters below (`stats19_years()`, `step_retries()`, ...).
+
+Every value is checked against its form. A bad one is a `SettingError` whose message names the variable, the value
+(unless it is a secret) and what is expected; `validate_environment()` lists every problem at once, and the
+command line calls it before it starts a run.
 """
 
+import math
 import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dagster as dg
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.getenv("SAFE_OUTCOMES_DATA_DIR", str(PROJECT_ROOT / "data")))
+BUNDLED_CATALOGUE = PROJECT_ROOT / "sources" / "catalogue"
+FIRST_STATS19_YEAR = 1979
 
 
-def setting(name: str, default: Any) -> Any:
-    """`EnvVar(name)` (typed like the default) when the variable is set, else the default."""
-    if name not in os.environ:
-        return default
-    if isinstance(default, bool):
-        return dg.EnvVar(name).bool()
-    if isinstance(default, int):
-        return dg.EnvVar(name).int()
-    if isinstance(default, float):
-        return dg.EnvVar(name).float()
-    return dg.EnvVar(name)
+class SettingError(ValueError):
+    """A setting in the environment that cannot be used: the message names the variable and what is expected."""
 
+
+# The data folder places the default paths below, so it is read (leniently) as this module loads; a bad value
+# is reported by `validate_environment()` and `data_dir()`.
+DATA_DIR = Path(os.environ.get("SAFE_OUTCOMES_DATA_DIR") or PROJECT_ROOT / "data")
 
 DEFAULTS: dict[str, Any] = {
+    # Load-time settings (LOAD_TIME below): read once when the code location loads.
+    "SAFE_OUTCOMES_DATA_DIR": str(PROJECT_ROOT / "data"),
+    "STATS19_YEARS": "2005-2025",
+    "SAFE_OUTCOMES_STEP_RETRIES": 3,
+    "SAFE_OUTCOMES_STEP_RETRY_DELAY_S": 30.0,
+    "COUNCIL_RETURNS_FIRST_QUARTER": "2022-04-01",
+    "SAFE_OUTCOMES_CATALOGUE_DIR": "",
+    # Run-time settings: Dagster resources (pipelines/definitions.py).
     "SAFE_OUTCOMES_WAREHOUSE": str(DATA_DIR / "warehouse" / "outcomes.duckdb"),
     "SAFE_OUTCOMES_PUBLISHED": str(DATA_DIR / "published" / "outcomes.duckdb"),
     "SAFE_OUTCOMES_RAW_DIR": str(DATA_DIR / "raw"),
@@ -37,9 +61,7 @@ DEFAULTS: dict[str, Any] = {
     "SAFE_OUTCOMES_CONNECT_TIMEOUT_S": 10.0,
     "SAFE_OUTCOMES_READ_TIMEOUT_S": 120.0,
     "SAFE_OUTCOMES_HTTP_RETRIES": 5,
-    # Which publishers' data sets are landed, and where each file is found: empty = sources/catalogue/.
-    "SAFE_OUTCOMES_CATALOGUE_DIR": "",
-    # Offline (sample mode): the folder that answers for the publishers; empty = the bundled sources/samples/.
+    # Offline: the folder that answers for the publishers (laid out by host and path); empty = sources/samples/.
     "SAFE_OUTCOMES_SAMPLE_DIR": "",
     "ROAD_BASELINE_FIRST_YEAR": 2005,
     "ROAD_BASELINE_LAST_YEAR": 2009,
@@ -51,7 +73,7 @@ DEFAULTS: dict[str, Any] = {
     "COUNCIL_RETURNS_POPULATION_TABLE": "clean.ons_population_0_17",
     "COUNCIL_RETURNS_POPULATION_0_17": 67149.0,
     "COUNCIL_RETURNS_MAX_BYTES": 256 * 1024**2,
-    # DfE Explore Education Statistics (children's social care, pupil absence) and ONS 0-17 population
+    # ONS 0-17 population: which route, and the mid-years asked of Nomis.
     "ONS_POPULATION_ROUTE": "dfe_file",
     "ONS_NOMIS_YEARS": "2018-2024",
     # Report (issue 5): the Outcomes Monitoring Report. Dates empty = the latest data / the previous build.
@@ -69,36 +91,388 @@ DEFAULTS: dict[str, Any] = {
     "SAFE_OUTCOMES_ALERT_TIMEOUT_S": 10.0,
 }
 
+# Fixed when the code location loads (partitions, retry and freshness policies, the default paths, the catalogue).
+LOAD_TIME = frozenset(
+    {
+        "SAFE_OUTCOMES_DATA_DIR",
+        "STATS19_YEARS",
+        "SAFE_OUTCOMES_STEP_RETRIES",
+        "SAFE_OUTCOMES_STEP_RETRY_DELAY_S",
+        "COUNCIL_RETURNS_FIRST_QUARTER",
+        "SAFE_OUTCOMES_CATALOGUE_DIR",
+    }
+)
 
-def stats19_years() -> list[str]:
-    """STATS19_YEARS ('2005-2025' or '2019,2021'): the data-year partitions, fixed when the code location loads."""
+# Former settings, now declared in the source catalogue (sources/catalogue/): refused when set, not ignored.
+RETIRED = frozenset(
+    {
+        "STATS19_BASE_URL",
+        "STATS19_SINGLE_YEAR_FILES_FROM",
+        "FINGERTIPS_BASE_URL",
+        "FINGERTIPS_INDICATORS",
+        "FINGERTIPS_CHILD_AREA_TYPE",
+        "FINGERTIPS_PARENT_AREA_TYPES",
+        "ASCOF_RELEASES",
+        "ASCOF_MEASURES",
+        "SAFE_OUTCOMES_PUBLICATION_CALENDAR",
+        "DFE_EES_CATALOGUE_FILE",
+        "DFE_EES_CATALOGUE_BASE",
+        "DFE_EES_API_BASE",
+        "ONS_POPULATION_DFE_FILE_URL",
+        "ONS_NOMIS_BASE",
+    }
+)
+
+# Never echoed in a message: a webhook URL carries its token.
+SECRETS = frozenset({"COUNCIL_RETURNS_PSEUDONYM_KEY", "SAFE_OUTCOMES_ALERT_WEBHOOK_URL"})
+
+
+class _FormError(ValueError):
+    """Raised by a form's parser: the value does not have the form (the message, if any, says why)."""
+
+
+@dataclass(frozen=True)
+class Form:
+    """What a valid value looks like: `expected` is said in the error message, `parse` turns the text into the
+    value (raising `_FormError`), `kind` names the form (for the README and the tests), `choices` a closed set."""
+
+    kind: str
+    expected: str
+    parse: Callable[[str], Any]
+    choices: tuple[str, ...] = ()
+
+
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"\d+", text.strip()):
+            raise _FormError()
+        value = int(text)
+        if value < minimum:
+            raise _FormError(f"{value} is less than {minimum}")
+        return value
+
+    return parse
+
+
+def _number(minimum: float, strictly_above: bool) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError as error:
+            raise _FormError() from error
+        if not math.isfinite(value) or value < minimum or (strictly_above and value == minimum):
+            raise _FormError()
+        return value
+
+    return parse
+
+
+def _bool(text: str) -> bool:
+    words = {"true": True, "false": False, "1": True, "0": False}
+    if text not in words:
+        raise _FormError()
+    return words[text]
+
+
+def _text(text: str) -> str:
+    return text
+
+
+def _non_empty(text: str) -> str:
+    if not text.strip():
+        raise _FormError("it is empty")
+    return text
+
+
+def _one_of(*choices: str) -> Form:
+    def parse(text: str) -> str:
+        if text not in choices:
+            near = [choice for choice in choices if choice.lower() == text.strip().lower()]
+            raise _FormError(f"values are case-sensitive: did you mean {near[0]!r}?" if near else "")
+        return text
+
+    return Form("choice", "one of " + ", ".join(choices), parse, choices)
+
+
+def _name(text: str) -> str:
+    # A value that becomes part of a file name: no separators, no '..', nothing a shell or a browser reads specially.
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+        raise _FormError()
+    return text
+
+
+def _gss_code(text: str) -> str:
+    if not re.fullmatch(r"E\d{8}", text):
+        raise _FormError()
+    return text
+
+
+def _table(text: str) -> str:
+    # Interpolated into SQL as `schema.table`: plain identifiers only.
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*", text):
+        raise _FormError()
+    return text
+
+
+def _date_or_empty(text: str) -> date | None:
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise _FormError()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise _FormError(str(error)) from error
+
+
+def _datetime_or_empty(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as error:
+        raise _FormError() from error
+
+
+def _url(allow_empty: bool) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if not text and allow_empty:
+            return text
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
+            raise _FormError()
+        return text
+
+    return parse
+
+
+def parse_years(text: str, first_allowed: int | None = None) -> list[str]:
+    """'2005-2025' or '2019,2021' (or both: '2005-2009,2019') -> sorted year strings; `_FormError` says why not."""
     years: set[int] = set()
-    for part in os.getenv("STATS19_YEARS", "2005-2025").replace(" ", "").split(","):
-        if "-" in part:
-            first, last = (int(value) for value in part.split("-", 1))
-            years.update(range(first, last + 1))
-        elif part:
-            years.add(int(part))
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        match = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
+        if match is None:
+            raise _FormError()
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        if last < first:
+            raise _FormError(f"the range {part} is empty: put the earlier year first")
+        if first_allowed is not None and first < first_allowed:
+            raise _FormError(f"{first} is before {first_allowed}, the first year there is")
+        years.update(range(first, last + 1))
+    if not years:
+        raise _FormError("no years")
     return [str(year) for year in sorted(years)]
 
 
-def step_retries() -> int:
-    return int(os.getenv("SAFE_OUTCOMES_STEP_RETRIES", "3"))
+def _quarter_start(text: str) -> str:
+    day = _date_or_empty(text)
+    if day is None or day.day != 1 or day.month not in (1, 4, 7, 10):
+        raise _FormError()
+    return text
 
 
-def step_retry_delay_s() -> float:
-    return float(os.getenv("SAFE_OUTCOMES_STEP_RETRY_DELAY_S", "30"))
+def _folder_or_empty(text: str) -> str:
+    if text and not Path(text).is_dir():
+        raise _FormError("no such folder")
+    return text
 
 
-def council_returns_first_quarter() -> str:
-    return os.getenv("COUNCIL_RETURNS_FIRST_QUARTER", "2022-04-01")
+def _folder_or_bundled(text: str) -> Path:
+    if not text:
+        return BUNDLED_CATALOGUE
+    if not Path(text).is_dir():
+        raise _FormError("no such folder")
+    return Path(text)
+
+
+PATH = Form("path", "a file or folder path", _non_empty)
+NAME = Form("name", "letters, digits, '-' and '_' only (it becomes part of a file name)", _name)
+YEAR = Form("year", f"a year from {FIRST_STATS19_YEAR}, like 2005", _whole_number(FIRST_STATS19_YEAR))
+TIMEOUT = Form("number", "a number of seconds above 0, like 30 or 30.5", _number(0.0, strictly_above=True))
+
+# The form of every setting that needs more than its default's type says.
+FORMS: dict[str, Form] = {
+    "SAFE_OUTCOMES_DATA_DIR": PATH,
+    "STATS19_YEARS": Form(
+        "years",
+        "years like 2005-2025 or 2019,2021",
+        lambda text: parse_years(text, FIRST_STATS19_YEAR),
+    ),
+    "SAFE_OUTCOMES_STEP_RETRY_DELAY_S": Form(
+        "number", "a number of seconds, 0 or more, like 30 or 0.5", _number(0.0, strictly_above=False)
+    ),
+    "COUNCIL_RETURNS_FIRST_QUARTER": Form(
+        "quarter", "a quarter's first day YYYY-MM-DD (1 January, April, July or October)", _quarter_start
+    ),
+    "SAFE_OUTCOMES_SAMPLE_DIR": Form(
+        "folder_or_empty", "an existing folder, or empty for the bundled sources/samples/", _folder_or_empty
+    ),
+    "SAFE_OUTCOMES_CATALOGUE_DIR": Form(
+        "folder_or_empty", "an existing folder, or empty for the bundled sources/catalogue/", _folder_or_bundled
+    ),
+    "SAFE_OUTCOMES_WAREHOUSE": PATH,
+    "SAFE_OUTCOMES_PUBLISHED": PATH,
+    "SAFE_OUTCOMES_RAW_DIR": PATH,
+    "SAFE_OUTCOMES_SOURCE_MODE": _one_of("sample", "live"),
+    # The council's code also names the report file.
+    "SAFE_OUTCOMES_COUNCIL": Form("gss_code", "a GSS code like E06000059", _gss_code),
+    "SAFE_OUTCOMES_LOCK_TIMEOUT_S": TIMEOUT,
+    "SAFE_OUTCOMES_CONNECT_TIMEOUT_S": TIMEOUT,
+    "SAFE_OUTCOMES_READ_TIMEOUT_S": TIMEOUT,
+    "SAFE_OUTCOMES_ALERT_TIMEOUT_S": TIMEOUT,
+    "ROAD_BASELINE_FIRST_YEAR": YEAR,
+    "ROAD_BASELINE_LAST_YEAR": YEAR,
+    "COUNCIL_RETURNS_DROP_DIR": PATH,
+    "COUNCIL_RETURNS_KEY_FILE": PATH,
+    "COUNCIL_RETURNS_REPORT_DIR": PATH,
+    "COUNCIL_RETURNS_POPULATION_TABLE": Form("table", "a table like clean.ons_population_0_17", _table),
+    "COUNCIL_RETURNS_POPULATION_0_17": Form("number", "a number above 0", _number(0.0, strictly_above=True)),
+    "COUNCIL_RETURNS_MAX_BYTES": Form("whole_number", "a whole number of bytes, 1 or more", _whole_number(1)),
+    "ONS_POPULATION_ROUTE": _one_of("dfe_file", "nomis"),
+    "ONS_NOMIS_YEARS": Form("years", "mid-years like 2018-2024 or 2019,2021", parse_years),
+    "SAFE_OUTCOMES_REPORTS_DIR": PATH,
+    "SAFE_OUTCOMES_REPORT_OUTCOME": NAME,
+    "SAFE_OUTCOMES_REPORT_PERIOD_END": Form("date_or_empty", "a date YYYY-MM-DD, or empty", _date_or_empty),
+    "SAFE_OUTCOMES_REPORT_AS_OF": Form(
+        "datetime_or_empty", "an ISO date or date-time like 2025-06-30T09:00, or empty", _datetime_or_empty
+    ),
+    "SAFE_OUTCOMES_REPORT_CHANGES_SINCE": Form(
+        "datetime_or_empty", "an ISO date or date-time like 2025-03-31, or empty", _datetime_or_empty
+    ),
+    "SAFE_OUTCOMES_ALERT_WEBHOOK_URL": Form("url_or_empty", "an http(s) URL, or empty to send nothing", _url(True)),
+    "SAFE_OUTCOMES_UI_URL": Form("url", "an http(s) URL like http://127.0.0.1:3000", _url(False)),
+}
+
+# A setting without a form above is checked by its default's type.
+TYPE_FORMS: dict[type, Form] = {
+    bool: Form("bool", "true or false (or 1 or 0)", _bool),
+    int: Form("whole_number", "a whole number, 0 or more", _whole_number(0)),
+    float: Form("number", "a number, 0 or more, like 30 or 30.5", _number(0.0, strictly_above=False)),
+    str: Form("text", "any text", _text),
+}
+
+
+def form(name: str) -> Form:
+    """The form a value of setting `name` must have."""
+    return FORMS.get(name) or TYPE_FORMS[type(DEFAULTS[name])]
+
+
+def parse(name: str, text: str) -> Any:
+    """`text` as setting `name`'s value, or a `SettingError` naming the variable, the value and what is expected."""
+    wanted = form(name)
+    try:
+        return wanted.parse(text)
+    except _FormError as error:
+        shown = "(value hidden)" if name in SECRETS else repr(text)
+        reason = f"; {error}" if str(error) else ""
+        raise SettingError(f"{name}={shown}: expected {wanted.expected}{reason}") from None
+
+
+def read(name: str) -> Any:
+    """Setting `name`'s value now: parsed from the environment when set there, else its default (parsed too)."""
+    if name in os.environ:
+        return parse(name, os.environ[name])
+    default = DEFAULTS[name]
+    return parse(name, ("true" if default else "false") if isinstance(default, bool) else str(default))
+
+
+def _cross_checks() -> list[str]:
+    """Problems between settings that are each valid alone."""
+    problems: list[str] = []
+    if not {"ROAD_BASELINE_FIRST_YEAR", "ROAD_BASELINE_LAST_YEAR"} <= DEFAULTS.keys():
+        return problems
+    try:
+        first, last = read("ROAD_BASELINE_FIRST_YEAR"), read("ROAD_BASELINE_LAST_YEAR")
+    except SettingError:
+        return problems  # already reported on its own
+    if first > last:
+        problems.append(
+            f"ROAD_BASELINE_FIRST_YEAR={first} and ROAD_BASELINE_LAST_YEAR={last}: expected the first year "
+            "no later than the last"
+        )
+    return problems
+
+
+def validate_environment() -> list[str]:
+    """Every problem with the settings in the environment, one message per problem (empty when all is well)."""
+    problems = []
+    for name in DEFAULTS:
+        if name in os.environ:
+            try:
+                parse(name, os.environ[name])
+            except SettingError as error:
+                problems.append(str(error))
+    retired = [
+        f"{name} is no longer a setting: it is declared in the source catalogue (sources/catalogue/); unset it"
+        for name in sorted(RETIRED)
+        if name in os.environ
+    ]
+    return problems + _cross_checks() + retired
+
+
+def check_environment() -> None:
+    """Raise one `SettingError` listing every problem with the settings in the environment, if there is any."""
+    problems = validate_environment()
+    if problems:
+        raise SettingError("bad settings in the environment:\n  " + "\n  ".join(problems))
+
+
+# --- Run-time settings: Dagster resources -------------------------------------------------------------------
 
 
 def configured(name: str) -> Any:
-    """The setting for Dagster: `EnvVar` when set in the environment, else its default."""
-    return setting(name, DEFAULTS[name])
+    """Setting `name` for a Dagster resource field: its default when unset; when set, the value is checked now and
+    passed as `EnvVar(name)` (text) or `EnvVar.int(name)` (whole numbers), which Dagster reads at run launch, or as
+    the parsed value (numbers with a fraction, yes/no), for which Dagster has no `EnvVar`."""
+    if name in LOAD_TIME:
+        raise KeyError(f"{name} is read when the code location loads; use its getter in pipelines/settings.py")
+    default = DEFAULTS[name]
+    if name not in os.environ:
+        return default
+    parsed = parse(name, os.environ[name])
+    if isinstance(default, (bool, float)):
+        return parsed
+    if isinstance(default, int):
+        return dg.EnvVar.int(name)
+    return dg.EnvVar(name)
 
 
 def current_value(name: str) -> str:
-    """The setting's value now, for code outside a run (the command line's summary)."""
+    """The setting's value now as text, for code outside a run (the command line's summary)."""
     return os.getenv(name, str(DEFAULTS[name]))
+
+
+# --- Load-time settings: read once when the code location loads ---------------------------------------------
+
+
+def data_dir() -> Path:
+    """SAFE_OUTCOMES_DATA_DIR: where the warehouse, raw store, snapshot and reports live by default."""
+    return Path(read("SAFE_OUTCOMES_DATA_DIR"))
+
+
+def stats19_years() -> list[str]:
+    """STATS19_YEARS: the STATS19 data years, which are the road assets' partition keys ('2005', ...)."""
+    return read("STATS19_YEARS")
+
+
+def step_retries() -> int:
+    """SAFE_OUTCOMES_STEP_RETRIES: Dagster step retries after a transient network failure."""
+    return read("SAFE_OUTCOMES_STEP_RETRIES")
+
+
+def step_retry_delay_s() -> float:
+    """SAFE_OUTCOMES_STEP_RETRY_DELAY_S: the first retry's delay in seconds (exponential backoff, jitter)."""
+    return read("SAFE_OUTCOMES_STEP_RETRY_DELAY_S")
+
+
+def council_returns_first_quarter() -> str:
+    """COUNCIL_RETURNS_FIRST_QUARTER: the first quarter partition of the council's returns (its first day)."""
+    return read("COUNCIL_RETURNS_FIRST_QUARTER")
+
+
+def catalogue_dir() -> Path:
+    """SAFE_OUTCOMES_CATALOGUE_DIR: the source catalogue's folder (empty: the bundled sources/catalogue/)."""
+    return read("SAFE_OUTCOMES_CATALOGUE_DIR")
