@@ -20,6 +20,12 @@ from warehouse import flow
 
 
 def known_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Codes in `marts.areas`; asked before it exists, DuckDB would scan a Python variable of that name."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'areas'"
+    ).fetchall()[0][0]
+    if not exists:
+        raise CatalogueError("marts.areas is missing: materialise marts/areas first")
     return [row[0] for row in con.execute("select area_code from marts.areas order by 1").fetchall()]
 
 

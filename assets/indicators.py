@@ -136,14 +136,19 @@ def adult_social_care_indicators(catalogue: Catalogue) -> dg.AssetsDefinition:
     )
 
 
+def ees_rounding(catalogue: Catalogue) -> dict[str, tuple[int, int]]:
+    """Per EES data set: the decimals DfE publishes to and the multiple its counts above LA are rounded to."""
+    return {
+        d.option("ees_key"): (int(d.option("published_decimals")), int(d.option("counts_rounded_above_la")))
+        for d in catalogue.of_publisher("dfe")
+    }
+
+
 def csc_indicators(catalogue: Catalogue) -> dg.AssetsDefinition:
     keys = _clean_keys(catalogue, "dfe", "ons")
     key = dg.AssetKey(["marts", "csc_indicators"])
     check = "dfe_published_values_reconcile"
-    rounding = {
-        d.option("ees_key"): (int(d.option("published_decimals")), int(d.option("counts_rounded_above_la")))
-        for d in catalogue.of_publisher("dfe")
-    }
+    rounding = ees_rounding(catalogue)
 
     def build(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection) -> Built:
         built = build_csc_indicators(con, rounding)

@@ -47,10 +47,10 @@ def calendar_of(catalogue: Catalogue) -> dict[str, Release]:
         if publisher.calendar is None:
             continue
         calendar = publisher.calendar
-        release = Release(
-            publisher.key, publisher.name, calendar.expected, calendar.deadline_cron, int(calendar.window_days)
-        )
         try:
+            release = Release(
+                publisher.key, publisher.name, calendar.expected, calendar.deadline_cron, int(calendar.window_days)
+            )
             release.policy()
         except (ValueError, TypeError, CheckError) as error:
             files = sorted({str(d.file) for d in catalogue.of_publisher(publisher.key)})

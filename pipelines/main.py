@@ -43,8 +43,10 @@ def run_main_job(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult
     if not result.success or not quarters:
         return [result]
     tags = {"dagster/asset_partition_range_start": quarters[0], "dagster/asset_partition_range_end": quarters[-1]}
-    council_returns = _definitions().resolve_job_def("council_returns_job").execute_in_process(
-        instance=instance, tags=tags, raise_on_error=False
+    council_returns = (
+        _definitions()
+        .resolve_job_def("council_returns_job")
+        .execute_in_process(instance=instance, tags=tags, raise_on_error=False)
     )
     return [result, council_returns]
 

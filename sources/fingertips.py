@@ -85,12 +85,6 @@ class FingertipsApi:
         return self._url("area_types")
 
 
-def expected_titles() -> dict[int, str]:
-    """Each known indicator id's Fingertips title (`sources/fingertips_indicators.csv`), for the title check."""
-    text = (resources.files("sources") / "fingertips_indicators.csv").read_text(encoding="utf-8")
-    return {int(row["fingertips_id"]): row["title"] for row in csv.DictReader(text.splitlines())}
-
-
 def _normal_title(title: str) -> str:
     text = title.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'").casefold()
     return " ".join(text.split()).rstrip(".")
@@ -123,8 +117,8 @@ def confirm_titles(path: Path, url: str, wanted: list[int], expected: dict[int, 
         if fingertips_id not in expected:
             raise FormatError(
                 url,
-                f"indicator {fingertips_id} ({name!r}) has no expected title in sources/fingertips_indicators.csv; "
-                "add it there once you have checked it is the series you want",
+                f"indicator {fingertips_id} ({name!r}) has no expected title in the source catalogue "
+                "(sources/catalogue/ohid.toml); add it there once you have checked it is the series you want",
             )
         if _normal_title(name) != _normal_title(expected[fingertips_id]):
             raise FormatError(

@@ -11,40 +11,20 @@ import time
 from pathlib import Path
 
 import dagster as dg
-from assets.road_safety import (
-    clean_dft_casualties,
-    clean_dft_collisions,
-    landing_dft_casualties,
-    landing_dft_collisions,
-    road_indicators,
-)
 
-from assets.reference import areas
 from assets.resources import Stats19Resource
 from tests.conftest import make_resources, range_tags
-
-SELECTIONS = {
-    "casualties": [landing_dft_casualties],
-    "road": [
-        areas,
-        landing_dft_collisions,
-        landing_dft_casualties,
-        clean_dft_collisions,
-        clean_dft_casualties,
-        road_indicators,
-    ],
-}
+from tests.test_road_pipeline import road_assets
 
 
 def main(data_dir: str, base_url: str, first: str, last: str, selection: str) -> int:
     resources = make_resources(Path(data_dir), mode="live")
-    resources["stats19_source"] = Stats19Resource(
-        base_url=base_url, single_year_files_from=2021, baseline_first_year=2021, baseline_last_year=2022
-    )
+    resources["stats19_source"] = Stats19Resource(baseline_first_year=2021, baseline_last_year=2022)
+    road = road_assets(Path(data_dir).parent / f"catalogue-{selection}", base_url)
+    # `casualties`: only the casualty table's landing step; `road`: areas, both tables and the indicators.
+    selected = [road[2]] if selection == "casualties" else road
     started = time.time()
-    result = dg.materialize(
-        SELECTIONS[selection], resources=resources, tags=range_tags(first, last), raise_on_error=False
-    )
+    result = dg.materialize(selected, resources=resources, tags=range_tags(first, last), raise_on_error=False)
     print(f"started {started:.3f} finished {time.time():.3f}", flush=True)
     if result.success:
         return 0

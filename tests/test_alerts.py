@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from assets.resources import AlertWebhook
 from pipelines.alerts import check_failure_alert, run_failure_alert
 from tests.conftest import range_tags
-from tests.test_road_pipeline import CASUALTY_2022, ROAD_ASSETS, live_resources, rename_column, stats19_files
+from tests.test_road_pipeline import CASUALTY_2022, live_resources, rename_column, stats19_files
 
 UI = "http://dagster.council.example:3000"
 HOOK = "/hooks/data-team"
@@ -22,9 +22,10 @@ def failed_run(instance: dg.DagsterInstance, data_dir: Path, httpserver: HTTPSer
     """Run the road assets over 2021-2022 against `files`; return the id of the (failed) run."""
     for path, body in files.items():
         httpserver.expect_request(path).respond_with_data(body, content_type="text/csv")
+    resources = live_resources(data_dir, httpserver)
     result = dg.materialize(
-        ROAD_ASSETS,
-        resources=live_resources(data_dir, httpserver),
+        resources.pop("road_assets"),
+        resources=resources,
         instance=instance,
         tags=range_tags("2021", "2022"),
         raise_on_error=False,

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import DEFAULTS
 from sources.ascof import read_measures, release_period
 from sources.errors import FormatError
+from sources.source_catalogue import load
 from tests.conftest import SAMPLES
 from tools.samples.generate_ascof import parse_releases, write_samples
 
@@ -104,7 +104,7 @@ def test_release_names() -> None:
 
 
 def test_bundled_sample_is_exactly_what_its_generator_writes_for_the_configured_releases(tmp_path: Path) -> None:
-    releases = parse_releases([DEFAULTS["ASCOF_RELEASES"]])
+    releases = load().dataset("ascof_measures").option("releases")
     written = write_samples(releases, tmp_path)
     assert len(written) == len(releases) == 3
     for path in written:

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from assets.partitions import STATS19_YEARS
 from pipelines.definitions import defs
+from pipelines.graph import STATS19_YEARS
 from pipelines.schedules import nightly_refresh
 
 ROOT = Path(__file__).resolve().parents[1]

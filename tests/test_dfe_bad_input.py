@@ -14,24 +14,19 @@ from sources.sample_adapter import sample_path
 from tests.conftest import SAMPLES, make_resources, materialize, table_fingerprints
 from tests.dfe_support import (
     ALL_DFE_ASSETS,
-    clean_asset,
     csc_indicators,
-    landing_asset,
+    dataset_asset,
+    ees_dataset,
     live_resources,
     local_catalogue,
+    sample_url,
 )
 
 C1_API_ID = "342f9a01-26f0-2a71-91a1-f8bc0bee8b11"
 
 
 def sample_text(key: str) -> str:
-    catalogue = ees.default_catalogue()
-    dataset = catalogue.dataset(key)
-    if dataset.route == "api":
-        url = ees.api_csv_url(catalogue.api_base, dataset.api_id or "", "2.0")
-    else:
-        url = ees.catalogue_csv_url(catalogue.catalogue_base, dataset.catalogue_id)
-    return sample_path(SAMPLES, url).read_text(encoding="utf-8")
+    return sample_path(SAMPLES, sample_url(key)).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +49,7 @@ def run_dataset(
     key: str, data_dir: Path, server: HTTPServer, api: dict[str, str] | None = None
 ) -> dg.ExecuteInProcessResult:
     catalogue = local_catalogue(data_dir.parent / "catalogue", server.url_for("").rstrip("/"), api)
-    return materialize([landing_asset(key), clean_asset(key), csc_indicators], live_resources(data_dir, catalogue))
+    return materialize([dataset_asset(key, catalogue), csc_indicators(catalogue)], live_resources(data_dir))
 
 
 def serve(server: HTTPServer, key: str, body: str | bytes) -> None:
@@ -156,7 +151,7 @@ def test_a_byte_order_mark_is_read_as_the_same_file(
     plain, marked = tmp_path / "plain.csv", tmp_path / "marked.csv"
     plain.write_text(text, encoding="utf-8")
     marked.write_text("\ufeff" + text, encoding="utf-8")
-    dataset = ees.default_catalogue().dataset("cin_c1")
+    dataset = ees_dataset("cin_c1")
     assert ees.parse(marked, dataset).equals(ees.parse(plain, dataset))
     serve(httpserver, "cin_c1", ("\ufeff" + text).encode("utf-8"))
     result = run_dataset("cin_c1", warehouse_copy, httpserver)
@@ -209,19 +204,19 @@ def test_an_unknown_suppression_marker_names_line_and_column(tmp_path: Path) -> 
     path = tmp_path / "d5.csv"
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(FormatError) as caught:
-        ees.parse(path, ees.default_catalogue().dataset("cin_d5"))
+        ees.parse(path, ees_dataset("cin_d5"))
     assert caught.value.line == 4 and caught.value.column == "CPP_At31"
     assert "'[c]' is neither a number nor an EES symbol" in str(caught.value)
 
 
 def test_an_unconfirmed_catalogue_id_is_refused_live(warehouse_copy: Path) -> None:
-    result = materialize([landing_asset("cin_b1")], make_resources(warehouse_copy, mode="live"))
+    result = materialize([dataset_asset("cin_b1")], make_resources(warehouse_copy, mode="live"))
     message = failure_message(result)
     assert "cin_b1: catalogue id 'b1-children-in-need-by-la' has not been confirmed" in message
-    assert "ees_datasets.json" in message
+    assert "sources/catalogue/dfe.toml" in message
 
 
 def test_checking_before_the_reference_tables_exist_says_so(tmp_path: Path) -> None:
-    result = materialize([landing_asset("cin_d5")], make_resources(tmp_path / "data"))
+    result = materialize([dataset_asset("cin_d5")], make_resources(tmp_path / "data"))
     assert "marts.areas is missing: materialise marts/areas first" in failure_message(result)
     assert table_fingerprints(warehouse(tmp_path / "data"), ("clean",)) == {}

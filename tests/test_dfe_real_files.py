@@ -15,12 +15,11 @@ from tests.dfe_support import (
     POPULATION_FILE,
     REAL_FILES,
     areas,
-    clean_ons_population,
     csc_indicators,
-    dataset_assets,
-    landing_ons_population,
+    dataset_asset,
     live_resources,
     local_catalogue,
+    population_asset,
     query,
     real_file,
 )
@@ -67,9 +66,16 @@ def real_run(make_httpserver: HTTPServer, tmp_path_factory: pytest.TempPathFacto
         real_file(POPULATION_FILE).read_bytes(), content_type="text/csv"
     )
     folder = tmp_path_factory.mktemp("real")
-    catalogue = local_catalogue(folder, server.url_for("").rstrip("/"))
-    resources = live_resources(folder / "data", catalogue, server.url_for("/population.csv"))
-    assets = [areas, *dataset_assets(*REAL_FILES), landing_ons_population, clean_ons_population, csc_indicators]
+    catalogue = local_catalogue(
+        folder / "catalogue", server.url_for("").rstrip("/"), None, server.url_for("/population.csv")
+    )
+    resources = live_resources(folder / "data")
+    assets = [
+        areas,
+        *(dataset_asset(key, catalogue) for key in REAL_FILES),
+        population_asset(catalogue),
+        csc_indicators(catalogue),
+    ]
     result = materialize(assets, resources)
     server.clear()
     assert result.success

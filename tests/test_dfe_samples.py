@@ -11,22 +11,25 @@ import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
 
+from assets.indicators import ees_rounding
 from assets.reference import areas
 from assets.resources import PopulationResource
 from checks.dfe import ees_suite
 from checks.runner import run_suite
 from sources import ees, population
 from sources.sample_adapter import sample_path
-from tests.conftest import SAMPLES, make_resources, materialize
+from tests.conftest import SAMPLES, make_resources, materialize, rebuilt
 from tests.dfe_support import (
     ALL_DFE_ASSETS,
-    clean_asset,
-    clean_ons_population,
-    landing_asset,
-    landing_ons_population,
+    CATALOGUE,
+    DFE,
+    dataset_asset,
+    ees_dataset,
     live_resources,
     local_catalogue,
+    population_asset,
     query,
+    sample_url,
 )
 from warehouse.csc_indicators import reconcile, tolerance
 from warehouse.database import migrate
@@ -45,17 +48,12 @@ INDICATORS = [
 
 
 def sample_rows(key: str) -> list[dict[str, str]]:
-    catalogue = ees.default_catalogue()
-    dataset = catalogue.dataset(key)
-    if dataset.route == "api":
-        url = ees.api_csv_url(catalogue.api_base, dataset.api_id or "", "2.0")
-    else:
-        url = ees.catalogue_csv_url(catalogue.catalogue_base, dataset.catalogue_id)
+    url = sample_url(key)
     return list(csv.DictReader(io.StringIO(sample_path(SAMPLES, url).read_text(encoding="utf-8-sig"))))
 
 
 def population_rows() -> list[dict[str, str]]:
-    text = sample_path(SAMPLES, PopulationResource().dfe_file_url).read_text(encoding="utf-8")
+    text = sample_path(SAMPLES, CATALOGUE.dataset("ons_population").option("dfe_file_url")).read_text(encoding="utf-8")
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -176,7 +174,7 @@ def test_series_breaks_and_rebuilds_follow_the_successions(sample_run: tuple[Pat
 
 def test_api_versions_are_recorded_and_a_new_version_reloads(tmp_path: Path, httpserver: HTTPServer) -> None:
     api_id = "342f9a01-26f0-2a71-91a1-f8bc0bee8b11"
-    text = sample_path(SAMPLES, ees.api_csv_url(ees.default_catalogue().api_base, api_id, "2.0")).read_text()
+    text = sample_path(SAMPLES, ees.api_csv_url(DFE.option("api_base"), api_id, "2.0")).read_text()
     lines = text.splitlines()
     england = lines[1].split(",")
     assert england[2] == "National" and england[0] == "2025"
@@ -197,19 +195,24 @@ def test_api_versions_are_recorded_and_a_new_version_reloads(tmp_path: Path, htt
     data_dir = tmp_path / "data"
     catalogue = local_catalogue(tmp_path / "catalogue", httpserver.url_for("").rstrip("/"), {"cin_c1": api_id})
     resources = live_resources(data_dir, catalogue)
-    assets = [areas, landing_asset("cin_c1"), clean_asset("cin_c1")]
+    assets = [areas, dataset_asset("cin_c1", catalogue)]
     publish({"1.0": text})
     assert materialize(assets, resources).success
     again = materialize(assets, resources)
-    assert again.success and materialized(again) == {"marts/areas"}  # same version and bytes: nothing rebuilds
+    assert again.success and rebuilt(again) == set()  # same version and bytes: nothing rebuilds
     publish({"1.0": text, "2.0": revised})
     second = materialize(assets, resources)
-    assert second.success and materialized(second) == {"marts/areas", "landing/dfe_cin_c1", "clean/dfe_cin_c1"}
+    assert second.success and rebuilt(second) == {"landing/dfe_cin_c1", "clean/dfe_cin_c1"}
     database = data_dir / "warehouse" / "outcomes.duckdb"
     loads = query(
         database, "select dataset_version, status, url from meta.loads where dataset = 'cin_c1' order by started_at"
     )
-    assert [(version, status) for version, status, _ in loads] == [("1.0", "published"), ("2.0", "published")]
+    # version 1.0 landed, fetched again unchanged (logged, not landed), then version 2.0 landed
+    assert [(version, status) for version, status, _ in loads] == [
+        ("1.0", "published"),
+        ("1.0", "unchanged"),
+        ("2.0", "published"),
+    ]
     assert loads[-1][2].endswith("csv?dataSetVersion=2.0")
     landed = query(
         database,
@@ -221,7 +224,8 @@ def test_api_versions_are_recorded_and_a_new_version_reloads(tmp_path: Path, htt
 
 def test_nomis_population_sums_single_years_0_to_17(tmp_path: Path) -> None:
     resource = PopulationResource(route="nomis")
-    url = population.nomis_url(resource.nomis_base, ["E06000059", "E12000009", "E92000001"], resource.nomis_years)
+    nomis_base = CATALOGUE.dataset("ons_population").option("nomis_base")
+    url = population.nomis_url(nomis_base, ["E06000059", "E12000009", "E92000001"], resource.nomis_years)
     path = sample_path(SAMPLES, url)
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
     expected = sum(int(r["OBS_VALUE"]) for r in rows if r["GEOGRAPHY_CODE"] == "E06000059" and r["DATE_NAME"] == "2024")
@@ -237,7 +241,7 @@ def test_nomis_population_sums_single_years_0_to_17(tmp_path: Path) -> None:
 
 def test_the_nomis_route_lands_the_council_region_and_england(tmp_path: Path) -> None:
     resources = make_resources(tmp_path / "data") | {"population_source": PopulationResource(route="nomis")}
-    result = materialize([areas, landing_ons_population, clean_ons_population], resources)
+    result = materialize([areas, population_asset()], resources)
     assert result.success
     rows = query(
         tmp_path / "data" / "warehouse" / "outcomes.duckdb",
@@ -255,7 +259,7 @@ def test_rules_catch_impossible_percentages_and_numerators(tmp_path: Path) -> No
     con = duckdb.connect()
     migrate(con)
     load_reference(con)
-    dataset = ees.default_catalogue().dataset("cin_c1")
+    dataset = ees_dataset("cin_c1")
     land_frame(con, ees.parse(path, dataset), "dfe_ees", "dataset", ["cin_c1"], "test")
     codes = [row[0] for row in con.execute("select area_code from marts.areas").fetchall()]
     suite = ees_suite(
@@ -311,7 +315,7 @@ def test_reconcile_names_the_area_and_year_beyond_rounding() -> None:
             "published",
         ],
     )
-    mismatches = reconcile(comparison, ees.default_catalogue().rounding())
+    mismatches = reconcile(comparison, ees_rounding(CATALOGUE))
     assert mismatches[["area_code", "period_label"]].values.tolist() == [["E06000058", "2024-25"]]
     england = comparison.iloc[2]
     assert tolerance(england, 1, 10) == pytest.approx(0.05 + 100 * (5 / 64390 + 14550 * 5 / 64390**2), abs=1e-8)

@@ -12,8 +12,8 @@ import pytest
 
 from sources import ees
 from sources.errors import FormatError
+from tests.dfe_support import ees_dataset
 
-CATALOGUE = ees.default_catalogue()
 PREFIX = "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name"
 B1_2024 = (
     f"{PREFIX},old_la_code,new_la_code,la_name,category,Anypoint_episodes,Anypoint_episodes_rate,Anypoint_child,"
@@ -54,7 +54,7 @@ def test_b1_2024_release_keeps_its_published_rate(tmp_path: Path) -> None:
             "Children in Need,4488,:,4218,:,2334,:,2245,:,1776,:,1690,:,2712,:,69,:",
         ],
     )
-    rows = ees.parse(path, CATALOGUE.dataset("cin_b1"))
+    rows = ees.parse(path, ees_dataset("cin_b1"))
     assert rows[["numerator", "published", "published_status"]].values.tolist()[0] == [403720.0, 336.1, "ok"]
     dorset = rows.iloc[1]
     assert (dorset["area_code"], dorset["old_la_code"], dorset["numerator"]) == ("E10000009", "835", 2712.0)
@@ -72,7 +72,7 @@ def test_c1_2024_names_map_to_the_same_measures(tmp_path: Path) -> None:
             "Referrals and Re-referrals,2454,369.7,345,14.1,300,12.2,500,20.4,2200,331.4,310,14.1",
         ],
     )
-    row = ees.parse(path, CATALOGUE.dataset("cin_c1")).iloc[0]
+    row = ees.parse(path, ees_dataset("cin_c1")).iloc[0]
     assert (row["numerator"], row["denominator"], row["published"]) == (345.0, 2454.0, 14.1)
 
 
@@ -87,7 +87,7 @@ def test_absence_up_to_2022_23_uses_school_type(tmp_path: Path) -> None:
             "1500000,300000,200000,100000,20,13.33,6.67,400,2.35",
         ],
     )
-    row = ees.parse(path, CATALOGUE.dataset("pupil_absence")).iloc[0]
+    row = ees.parse(path, ees_dataset("pupil_absence")).iloc[0]
     assert (row["breakdown"], bool(row["is_headline"])) == ("State-funded secondary", True)
     assert (row["period_year"], str(row["period_start"]), row["published"]) == (2023, "2022-09-01", 27.0)
 
@@ -102,7 +102,7 @@ def test_column_order_does_not_matter(tmp_path: Path) -> None:
     frame = pd.read_csv(cin_order, dtype=str)
     swapped = tmp_path / "cla_order.csv"
     frame[[*frame.columns[:8], "la_name", "new_la_code", *frame.columns[10:]]].to_csv(swapped, index=False)
-    dataset = CATALOGUE.dataset("cin_d3")
+    dataset = ees_dataset("cin_d3")
     assert ees.parse(swapped, dataset).equals(ees.parse(cin_order, dataset))
 
 
@@ -117,7 +117,7 @@ def test_an_unknown_geographic_level_is_named(tmp_path: Path) -> None:
         ],
     )
     with pytest.raises(FormatError, match=r"line 2, column 'geographic_level'.*'Local authority district'"):
-        ees.parse(path, CATALOGUE.dataset("cin_d5"))
+        ees.parse(path, ees_dataset("cin_d5"))
 
 
 @pytest.mark.parametrize(
@@ -142,6 +142,6 @@ def test_every_suppression_token_is_a_typed_status(tmp_path: Path, token: str, s
             f"Child Protection Plans by length of time,{token}",
         ],
     )
-    row = ees.parse(path, CATALOGUE.dataset("cin_d5")).iloc[0]
+    row = ees.parse(path, ees_dataset("cin_d5")).iloc[0]
     assert pd.isna(row["numerator"])
     assert (row["numerator_status"], row["numerator_token"]) == (status, token)

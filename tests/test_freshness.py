@@ -14,14 +14,16 @@ from dagster._core.definitions.freshness import FreshnessState
 from dagster._core.loader import LoadingContextForTest
 
 from pipelines.definitions import defs
-from pipelines.freshness import read_calendar, with_freshness
+from pipelines.freshness import calendar_of, with_freshness
+from pipelines.graph import CATALOGUE
+from sources.source_catalogue import CatalogueError, load
 
 LONDON = ZoneInfo("Europe/London")
 
 
 def test_every_landing_asset_of_a_calendar_publisher_has_its_policy_and_expected_release() -> None:
     graph = defs.resolve_asset_graph()
-    calendar = read_calendar()
+    calendar = calendar_of(CATALOGUE)
     landing = [key for key in graph.get_all_asset_keys() if key.path[0] == "landing"]
     assert landing
     for key in landing:
@@ -50,7 +52,7 @@ def test_fingertips_is_fresh_until_its_next_monthly_release_is_overdue() -> None
     def landing_stand_in() -> None:
         return None
 
-    [asset] = with_freshness([landing_stand_in])
+    [asset] = with_freshness([landing_stand_in], calendar_of(CATALOGUE))
     node = dg.Definitions(assets=[asset]).resolve_asset_graph().get(asset.key)
     with dg.instance_for_test() as instance:
         assert freshness_at(instance, node, datetime.now(LONDON)) == FreshnessState.UNKNOWN  # never loaded
@@ -74,15 +76,11 @@ def next_tenth(after: datetime) -> datetime:
     return candidate
 
 
-def test_a_bad_calendar_row_names_the_file_and_line(tmp_path: Path) -> None:
-    calendar = tmp_path / "calendar.csv"
-    calendar.write_text(
-        "group,publisher,expected,deadline_cron,window_days\n"
-        'ohid,OHID,monthly,"0 9 10 * *",28\n'
-        'dft,DfT,annual,"0 9 7 10,12 *",ninety\n'
-    )
-    with pytest.raises(ValueError, match=r"calendar\.csv, line 3: bad publication calendar row"):
-        read_calendar(calendar)
-    calendar.write_text('group,publisher,expected,deadline_cron,window_days\nohid,OHID,monthly,"0 9 10 * *",40\n')
-    with pytest.raises(ValueError, match=r"line 2.*lower_bound_delta must be less than"):
-        read_calendar(calendar)
+def test_a_bad_calendar_names_its_catalogue_file(tmp_path: Path) -> None:
+    bundled = (Path(CATALOGUE.directory) / "ohid.toml").read_text(encoding="utf-8")
+    (tmp_path / "ohid.toml").write_text(bundled.replace("window_days = 28", "window_days = 40"), encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"ohid\.toml: bad \[publisher.calendar\] for ohid.*lower_bound_delta"):
+        calendar_of(load(tmp_path))
+    (tmp_path / "ohid.toml").write_text(bundled.replace("window_days = 28", 'window_days = "ninety"'), encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"ohid\.toml"):
+        calendar_of(load(tmp_path))

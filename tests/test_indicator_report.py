@@ -14,9 +14,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.reports import outcomes_report_asset
 from assets.resources import ReportResource
-from pipelines.definitions import PUBLISHED
+from pipelines.graph import GRAPH
 from tests.conftest import make_resources, table_fingerprints
 from warehouse.database import migrate
 from warehouse.indicator_report import build_indicator_report, compute_report
@@ -247,7 +246,7 @@ def test_report_document_has_a_page_per_indicator_and_loads_nothing(warehouse: P
 def test_report_settings_are_checked_before_anything_is_read(tmp_path: Path) -> None:
     resources = make_resources(tmp_path)
     resources["report"] = ReportResource(reports_dir=str(tmp_path / "reports"), period_end="31/12/2025")
-    result = dg.materialize([outcomes_report_asset(PUBLISHED)], resources=resources, raise_on_error=False)
+    result = dg.materialize([GRAPH.report], resources=resources, raise_on_error=False)
     assert not result.success
     failure = next(event for event in result.all_events if event.is_step_failure)
     assert "SAFE_OUTCOMES_REPORT_PERIOD_END must be a date YYYY-MM-DD, not '31/12/2025'" in str(

@@ -24,9 +24,9 @@ import duckdb
 import pytest
 import requests
 
-from assets.partitions import STATS19_YEARS
 from assets.resources import CouncilReturnsResource
 from pipelines.definitions import defs
+from pipelines.graph import STATS19_YEARS
 from pipelines.jobs import AREAS_AND_REPORT, COUNCIL_RETURNS
 from sources.council_returns import quarter_folders
 from tests.conftest import SAMPLES, make_resources, range_tags

@@ -9,6 +9,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from assets.graph import Graph
 from assets.reference import areas
 from assets.resources import Stats19Resource
 from tests.conftest import (
@@ -95,11 +96,16 @@ def live_resources(data_dir: Path, httpserver: HTTPServer, baseline: tuple[int, 
     return resources
 
 
+def road_graph(folder: Path, base_url: str) -> Graph:
+    """Every asset of a catalogue whose DfT address is `base_url` (a local server)."""
+    return graph_for(local_catalogue(folder, {"https://data.dft.gov.uk/road-accidents-safety-data/": base_url}))
+
+
 def road_assets(folder: Path, base_url: str) -> list[dg.AssetsDefinition]:
-    """The road assets of a catalogue whose DfT address is the local server."""
-    catalogue = local_catalogue(folder, {"https://data.dft.gov.uk/road-accidents-safety-data/": base_url})
-    graph = graph_for(catalogue)
-    return [areas, asset(graph, "clean", "dft_collisions"), asset(graph, "clean", "dft_casualties"), *graph.indicators[:1]]
+    """The road assets of a catalogue whose DfT address is `base_url`: areas, both tables, the indicators."""
+    graph = road_graph(folder, base_url)
+    collisions, casualties = asset(graph, "clean", "dft_collisions"), asset(graph, "clean", "dft_casualties")
+    return [areas, collisions, casualties, graph.indicators[0]]
 
 
 def run(resources: dict) -> dg.ExecuteInProcessResult:

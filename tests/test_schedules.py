@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster._utils.schedules import cron_string_iterator
 
-from assets.partitions import STATS19_YEARS
 from pipelines.definitions import defs
+from pipelines.graph import STATS19_YEARS
 from pipelines.schedules import quarterly_report
 
 LONDON = ZoneInfo("Europe/London")

@@ -16,6 +16,7 @@ import pytest
 
 from pipelines import settings
 from pipelines.settings import DEFAULTS, LOAD_TIME, SettingError
+from tests.conftest import local_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -212,7 +213,7 @@ BAD = [
     ("COUNCIL_RETURNS_FIRST_QUARTER", "2022-05-01", "COUNCIL_RETURNS_FIRST_QUARTER='2022-05-01': expected a quarter"),
     ("SAFE_OUTCOMES_REPORT_PERIOD_END", "31/03/2025", "SAFE_OUTCOMES_REPORT_PERIOD_END='31/03/2025': expected a date"),
     ("SAFE_OUTCOMES_UI_URL", "localhost:3000", "SAFE_OUTCOMES_UI_URL='localhost:3000': expected an http(s) URL"),
-    ("SAFE_OUTCOMES_PUBLICATION_CALENDAR", "/no/such.csv", "SAFE_OUTCOMES_PUBLICATION_CALENDAR='/no/such.csv'"),
+    ("SAFE_OUTCOMES_SAMPLE_DIR", "/no/such/folder", "SAFE_OUTCOMES_SAMPLE_DIR='/no/such/folder': expected"),
     ("SAFE_OUTCOMES_CATALOGUE_DIR", "/no/such/folder", "SAFE_OUTCOMES_CATALOGUE_DIR='/no/such/folder': expected"),
     ("SAFE_OUTCOMES_DATA_DIR", "", "SAFE_OUTCOMES_DATA_DIR='': expected a file or folder path"),
 ]
@@ -268,7 +269,6 @@ def test_load_time_getters_are_typed(no_settings, tmp_path: Path) -> None:
     assert settings.stats19_years() == [str(year) for year in range(2005, 2026)]
     assert settings.step_retries() == 3 and settings.step_retry_delay_s() == 30.0
     assert settings.council_returns_first_quarter() == "2022-04-01"
-    assert settings.publication_calendar() == settings.BUNDLED_CALENDAR
     assert settings.catalogue_dir() == settings.BUNDLED_CATALOGUE
     assert settings.data_dir() == settings.PROJECT_ROOT / "data"
     no_settings.setenv("STATS19_YEARS", " 2019, 2021-2022,2021 ")
@@ -308,16 +308,17 @@ print(json.dumps({
 
 
 def test_load_time_settings_change_what_the_definitions_hold(tmp_path: Path) -> None:
-    calendar = tmp_path / "calendar.csv"
-    calendar.write_text(settings.BUNDLED_CALENDAR.read_text().replace('"0 9 7 10,12 *"', '"0 9 8 10,12 *"'))
+    # The publishers' calendars are part of the catalogue: DfT's deadline moved by a day in a copy of it.
+    catalogue = local_catalogue(
+        tmp_path / "catalogue", {'deadline_cron = "0 9 7 10,12 *"': 'deadline_cron = "0 9 8 10,12 *"'}
+    )
     env = clean_environment(
         STATS19_YEARS="2021-2022",
         SAFE_OUTCOMES_STEP_RETRIES="4",
         SAFE_OUTCOMES_STEP_RETRY_DELAY_S="2.5",
         COUNCIL_RETURNS_FIRST_QUARTER="2023-01-01",
-        SAFE_OUTCOMES_PUBLICATION_CALENDAR=str(calendar),
         SAFE_OUTCOMES_DATA_DIR=str(tmp_path / "data"),
-        SAFE_OUTCOMES_CATALOGUE_DIR=str(tmp_path),
+        SAFE_OUTCOMES_CATALOGUE_DIR=str(catalogue),
     )
     held = last_json_line(python(LOADED, env))
     assert held["years"] == ["2021", "2022"]
@@ -333,7 +334,7 @@ def test_bad_load_time_settings_stop_the_code_location_with_one_setting_error(tm
         STATS19_YEARS="2005-20x5",
         SAFE_OUTCOMES_STEP_RETRIES="-1",
         COUNCIL_RETURNS_FIRST_QUARTER="2022-05-01",
-        SAFE_OUTCOMES_PUBLICATION_CALENDAR=str(tmp_path / "missing.csv"),
+        SAFE_OUTCOMES_CATALOGUE_DIR=str(tmp_path / "missing"),
     )
     completed = python("import pipelines.definitions", env)
     assert completed.returncode != 0
@@ -344,7 +345,7 @@ def test_bad_load_time_settings_stop_the_code_location_with_one_setting_error(tm
         "STATS19_YEARS='2005-20x5': expected years like 2005-2025 or 2019,2021",
         "SAFE_OUTCOMES_STEP_RETRIES='-1': expected a whole number",
         "COUNCIL_RETURNS_FIRST_QUARTER='2022-05-01': expected a quarter's first day",
-        f"SAFE_OUTCOMES_PUBLICATION_CALENDAR='{tmp_path / 'missing.csv'}': expected an existing CSV file",
+        f"SAFE_OUTCOMES_CATALOGUE_DIR='{tmp_path / 'missing'}': expected an existing folder",
     ]:
         assert expected in message, message
 

@@ -105,12 +105,20 @@ class DeliveryError(ValueError):
     """
 
     def __init__(self, failures: list[tuple[Delivery | None, Exception]]) -> None:
-        super().__init__("; ".join(str(error) for _, error in failures))
+        super().__init__("; ".join(_described(delivery, error) for delivery, error in failures))
         self.failures = failures
         first = failures[0][1]
         self.file = getattr(first, "file", None)
         self.line = getattr(first, "line", None)
         self.column = getattr(first, "column", None)
+
+
+def _described(delivery: Delivery | None, error: Exception) -> str:
+    """The error, and where the file came from when the error names only its copy in the raw store."""
+    text = str(error)
+    if delivery is None or delivery.facts.url in text or delivery.facts.status == "dropped":
+        return text
+    return f"{text} (from {delivery.facts.url})"
 
 
 def land_deliveries(

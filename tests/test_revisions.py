@@ -1,0 +1,219 @@
+"""A revision reaches readers: revise one value in one publisher's sample file, run the main command again, and
+the published snapshot and the HTML report carry the new value, while no other source is landed again.
+
+Each case starts from the same first run (a copy of its data folder, Dagster home and sample), revises one
+value of the council's (Dorset's) in one publisher's file with the csv module, and runs `safe-outcomes run` as
+an engineer would, in its own process with the settings in the environment.
+"""
+
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import sample_copy
+from warehouse.report_document import _format
+
+ROOT = Path(__file__).resolve().parents[1]
+DORSET = "E06000059"
+DFT = "data.dft.gov.uk/road-accidents-safety-data"
+CASUALTIES_2025 = f"{DFT}/dft-road-casualty-statistics-casualty-2025.csv"
+COLLISIONS_2025 = f"{DFT}/dft-road-casualty-statistics-collision-2025.csv"
+FINGERTIPS = "fingertips.phe.org.uk/api/all_data/csv"
+ASCOF_2025 = "assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv"
+B1 = "explore-education-statistics.service.gov.uk/data-catalogue/data-set/b1-children-in-need-by-la/csv"
+CIN_Q4 = "council_returns/2025-03-31/cin_census.xml"
+
+
+def environment(folder: Path) -> dict[str, str]:
+    """The settings of one engineer's installation, all under `folder`."""
+    return {
+        **os.environ,
+        "SAFE_OUTCOMES_DATA_DIR": str(folder / "data"),
+        "DAGSTER_HOME": str(folder / "dagster"),
+        "SAFE_OUTCOMES_SAMPLE_DIR": str(folder / "samples"),
+        "COUNCIL_RETURNS_DROP_DIR": str(folder / "samples" / "council_returns"),
+        "COUNCIL_RETURNS_PSEUDONYM_KEY": "revision-tests-key",
+        "STATS19_YEARS": "2024-2025",
+        "SAFE_OUTCOMES_STEP_RETRIES": "0",
+    }
+
+
+def run_main(folder: Path) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pipelines.main", "run"],
+        cwd=ROOT,
+        env=environment(folder),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    return completed.stdout
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("first")
+    sample_copy(folder / "samples")
+    (folder / "dagster").mkdir()
+    shutil.copy(ROOT / "dagster.yaml", folder / "dagster" / "dagster.yaml")
+    run_main(folder)
+    return folder
+
+
+def rows_of(path: Path) -> tuple[list[str], list[list[str]]]:
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    return rows[0], rows[1:]
+
+
+def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def revise_dft(samples: Path) -> None:
+    """A slight casualty in a collision on Dorset's roads in 2025 becomes fatal."""
+    header, collisions = rows_of(samples / COLLISIONS_2025)
+    dorset = {row[0] for row in collisions if row[header.index("local_authority_highway_current")] == DORSET}
+    header, casualties = rows_of(samples / CASUALTIES_2025)
+    severity = header.index("casualty_severity")
+    row = next(row for row in casualties if row[0] in dorset and row[severity] == "3")
+    row[severity] = "1"
+    write_rows(samples / CASUALTIES_2025, header, casualties)
+
+
+def revise_fingertips(samples: Path) -> None:
+    """Dorset's latest child injury admissions rate moves within its limits, in both parents' exports alike."""
+    for path in (samples / FINGERTIPS.rsplit("/", 1)[0]).glob("csv/by_indicator_id@*indicator_ids=90284*"):
+        header, rows = rows_of(path)
+        column = {name: header.index(name) for name in ("Area Code", "Sex", "Time period Sortable", "Value")}
+        mine = [r for r in rows if r[column["Area Code"]] == DORSET and r[column["Sex"]] == "Persons"]
+        latest = max(mine, key=lambda r: r[column["Time period Sortable"]])
+        low, high = (
+            float(latest[header.index("Lower CI 95.0 limit")]),
+            float(latest[header.index("Upper CI 95.0 limit")]),
+        )
+        latest[column["Value"]] = f"{low + (high - low) * 0.25:.5f}"
+        write_rows(path, header, rows)
+
+
+def revise_ascof(samples: Path) -> None:
+    """Dorset's 2024-25 outcome for 4A (people who use services who feel safe) is revised up by 2 points."""
+    header, rows = rows_of(samples / ASCOF_2025)
+    for row in rows:
+        if row[3] == DORSET and row[4] == "4A" and row[5] == "Total" and row[6] == "Outcome":
+            row[7] = f"{float(row[7]) + 2:.1f}"
+    write_rows(samples / ASCOF_2025, header, rows)
+
+
+def revise_dfe(samples: Path) -> None:
+    """DfE revises Dorset's children in need at 31 March 2025 (B1) up by 30."""
+    header, rows = rows_of(samples / B1)
+    column = {name: header.index(name) for name in ("time_period", "new_la_code", "category", "At31_episodes")}
+    latest = max(r[column["time_period"]] for r in rows)
+    for row in rows:
+        if (row[column["new_la_code"]], row[column["time_period"]], row[column["category"]]) == (
+            DORSET,
+            latest,
+            "Children in Need",
+        ):
+            row[column["At31_episodes"]] = str(int(row[column["At31_episodes"]]) + 30)
+    write_rows(samples / B1, header, rows)
+
+
+def revise_council_returns(samples: Path) -> None:
+    """A referral recorded as closed in the quarter turns out still open at 31 March (one more child in need)."""
+    path = samples / CIN_Q4
+    text = path.read_text(encoding="utf-8")
+    blocks = re.findall(r"<CINdetails>.*?</CINdetails>", text, flags=re.S)
+    closed = next(
+        block
+        for block in blocks
+        if re.search(r"<CINclosureDate>2025-0[123]-", block) and "<ReferralNFA>false</ReferralNFA>" in block
+    )
+    still_open = re.sub(
+        r"\s*<CINclosureDate>[^<]*</CINclosureDate>\s*<ReasonForClosure>[^<]*</ReasonForClosure>", "", closed
+    )
+    path.write_text(text.replace(closed, still_open, 1), encoding="utf-8")
+
+
+CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
+    # publisher: (revise, the load log's source that must be landed again, an indicator it moves)
+    "dft": (revise_dft, "dft_casualties", "road_ksi"),
+    "ohid": (revise_fingertips, "ohid_ph_child_injury_admissions_0_14", "ph_child_injury_admissions_0_14"),
+    "ascof": (revise_ascof, "ascof_measures", "asc_feel_safe_pct"),
+    "dfe": (revise_dfe, "dfe_cin_b1", "csc_cin_rate"),
+    "council_returns": (revise_council_returns, "council_returns", "csc_cin_rate"),
+}
+
+
+def query(database: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def dorset_values(database: Path, indicator: str) -> dict[tuple, tuple]:
+    """Dorset's (value, numerator) per variant, period type and period (a rate may round to the same value)."""
+    rows = query(
+        database,
+        "select variant, period_type, period_label, value, numerator from marts.indicator_values "
+        "where indicator_id = ? and area_code = ?",
+        [indicator, DORSET],
+    )
+    return {tuple(row[:3]): tuple(row[3:]) for row in rows}
+
+
+@pytest.mark.parametrize("publisher", list(CASES))
+def test_a_revision_reaches_the_snapshot_and_the_report(first_run: Path, tmp_path: Path, publisher: str) -> None:
+    revise, source, indicator = CASES[publisher]
+    folder = tmp_path / "installation"
+    shutil.copytree(first_run, folder)
+    before = dorset_values(folder / "data" / "published" / "outcomes.duckdb", indicator)
+    [report] = (folder / "data" / "reports").glob(f"safe-{DORSET}-*.html")
+    before_html = report.read_text(encoding="utf-8")
+    finished = query(folder / "data" / "warehouse" / "outcomes.duckdb", "select max(started_at) from meta.loads")[0][0]
+
+    revise(folder / "samples")
+    output = run_main(folder)
+
+    warehouse = folder / "data" / "warehouse" / "outcomes.duckdb"
+    snapshot = folder / "data" / "published" / "outcomes.duckdb"
+    after = dorset_values(snapshot, indicator)
+    assert after == dorset_values(warehouse, indicator), "the snapshot equals the warehouse"
+    changed = {key: value for key, value in after.items() if before.get(key) != value}
+    assert changed, f"the revision in {publisher}'s file moved none of Dorset's {indicator} values"
+    # Only the revised source was landed again; every other fetched file was logged as unchanged.
+    landed = query(
+        warehouse,
+        "select distinct source from meta.loads where started_at > ? and status <> 'unchanged'",
+        [finished],
+    )
+    assert landed == [(source,)]
+    html = report.read_text(encoding="utf-8")
+    assert html != before_html and "(rebuilt)" in output
+    unit, title = query(
+        snapshot, "select unit, title from marts.indicator_catalogue where indicator_id = ?", [indicator]
+    )[0]
+    if publisher == "council_returns":
+        # The council's quarters are not a page of their own yet: the report lists the revision.
+        assert f"<th scope='row'>{title}</th><td>revised</td>" in html
+    else:
+        rows = [
+            f"<tr><th scope='row'>{label}</th><td>{_format(value, unit)}</td>"
+            for (_, _, label), value in changed.items()
+        ]
+        assert any(row in html for row in rows), f"none of {rows} is in the report"
+        assert not any(row in before_html for row in rows)
