@@ -106,17 +106,6 @@ def council_table(published_path: str, area_code: str, rows: int = 8) -> str:
     return "\n".join(lines)
 
 
-# Label and the decimal places DfE publishes each with.
-CSC_LABELS = {
-    "csc_cin_rate": ("Children in need per 10,000", 1),
-    "csc_cpp_rate": ("On a child protection plan per 10,000", 1),
-    "csc_cla_rate": ("Looked after per 10,000", 0),
-    "csc_rereferral_pct": ("Re-referrals within 12 months %", 1),
-    "csc_cpp_repeat_pct": ("Second or subsequent plans %", 1),
-    "csc_cla_adopted_pct": ("Ceasing care who were adopted %", 0),
-}
-
-
 def council_returns_table(published_path: str, area_code: str, quarters: int = 4) -> str:
     """The council's quarterly children's social care figures from its own returns, latest quarter ends."""
     con = duckdb.connect(published_path, read_only=True)
@@ -127,16 +116,23 @@ def council_returns_table(published_path: str, area_code: str, quarters: int = 4
             "from marts.indicator_values where source = 'council_returns' order by period_end desc limit ?)",
             [area_code, quarters],
         ).df()
+        # Titles and the decimal places DfE publishes each with: the indicator catalogue's.
+        catalogue = con.execute(
+            "select indicator_id, title, cast(decimals as integer) from marts.indicator_catalogue "
+            "where list_contains(?, indicator_id) order by cast(report_order as integer)",
+            [sorted(set(frame["indicator_id"]))],
+        ).fetchall()
     finally:
         con.close()
     if frame.empty:
         return "No quarterly returns from the council yet (COUNCIL_RETURNS_DROP_DIR)."
     ends = sorted(frame["period_end"].unique())
+    width = max(len(title) for _, title, _ in catalogue) + 2
     lines = [
         "Children's social care from the council's own returns (as at each quarter end; % over the 12 months to it)",
-        f"{'':<40}" + "".join(f"{pd_date:%d %b %Y}".rjust(14) for pd_date in ends),
+        f"{'':<{width}}" + "".join(f"{pd_date:%d %b %Y}".rjust(14) for pd_date in ends),
     ]
-    for indicator, (label, places) in CSC_LABELS.items():
+    for indicator, label, places in catalogue:
         cells = []
         for end in ends:
             row = frame[(frame["indicator_id"] == indicator) & (frame["period_end"] == end)]
@@ -144,7 +140,7 @@ def council_returns_table(published_path: str, area_code: str, quarters: int = 4
             cells.append(
                 _number(row["value"].iloc[0], places) if status == "ok" else {"suppressed": "c"}.get(status, "-")
             )
-        lines.append(f"{label:<40}" + "".join(cell.rjust(14) for cell in cells))
+        lines.append(f"{label:<{width}}" + "".join(cell.rjust(14) for cell in cells))
     lines.append("c: 1 to 5 children, suppressed as DfE does.")
     return "\n".join(lines)
 

@@ -285,9 +285,22 @@ def test_reconcile_names_the_area_and_year_beyond_rounding() -> None:
                 67149.0,
                 65.079,
                 65.0,
+                "rate per 10000",
             ),
             # A rate 1.2 away from DfE's: beyond the rounding.
-            ("csc_cla_rate", "cla_rate", "E06000058", "BCP", "Local authority", "2024-25", 500.0, 74000.0, 67.57, 66.0),
+            (
+                "csc_cla_rate",
+                "cla_rate",
+                "E06000058",
+                "BCP",
+                "Local authority",
+                "2024-25",
+                500.0,
+                74000.0,
+                67.57,
+                66.0,
+                "rate per 10000",
+            ),
             # England's percentage from counts rounded to 10: 14,550 / 64,390 allows 0.05 + 0.0095.
             (
                 "csc_cpp_repeat_pct",
@@ -300,6 +313,7 @@ def test_reconcile_names_the_area_and_year_beyond_rounding() -> None:
                 64390.0,
                 22.5967,
                 22.6,
+                "percent",
             ),
         ],
         columns=[
@@ -313,6 +327,7 @@ def test_reconcile_names_the_area_and_year_beyond_rounding() -> None:
             "denominator",
             "computed",
             "published",
+            "unit",
         ],
     )
     mismatches = reconcile(comparison, ees_rounding(CATALOGUE))

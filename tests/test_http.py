@@ -1,5 +1,6 @@
 """The HTTP client against a local server: retries, Retry-After, timeouts, 304s, and bodies that are not data."""
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -56,6 +57,33 @@ def test_persistent_503_gives_up_naming_the_url(tmp_path: Path, httpserver: HTTP
         downloader(tmp_path, retries=2).fetch(url, "dft", "collisions")
     assert url in str(raised.value)
     assert len(httpserver.log) == 3  # the first try and two retries
+    assert "HTTP 503 from 127.0.0.1 on every try (after 2 retries)" in str(raised.value)
+    assert raised.value.transient  # the step may try again later
+
+
+def test_a_404_is_final_and_not_retried(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gone.csv").respond_with_data("Not Found", status=404)
+    with pytest.raises(SourceError) as raised:
+        downloader(tmp_path, retries=3).fetch(httpserver.url_for("/gone.csv"), "dft", "collisions")
+    assert "HTTP 404" in str(raised.value) and not raised.value.transient
+    assert len(httpserver.log) == 1
+
+
+def test_a_host_that_does_not_resolve_is_named_as_the_root_cause(tmp_path: Path) -> None:
+    with pytest.raises(SourceError) as raised:
+        downloader(tmp_path, retries=1).fetch("https://no-such-host.invalid/data.csv", "dft", "collisions")
+    message = str(raised.value)
+    assert "cannot resolve host no-such-host.invalid (after 1 retries)" in message
+    assert "Max retries exceeded" not in message and raised.value.transient
+
+
+def test_a_refused_connection_is_named_as_the_root_cause(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(SourceError) as raised:
+        downloader(tmp_path, retries=0).fetch(f"http://127.0.0.1:{port}/x.csv", "dft", "collisions")
+    assert "connection refused by 127.0.0.1" in str(raised.value) and raised.value.transient
 
 
 def test_a_server_that_hangs_past_the_read_timeout(tmp_path: Path, httpserver: HTTPServer) -> None:

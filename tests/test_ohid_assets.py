@@ -384,3 +384,13 @@ def test_exports_under_different_parents_must_agree(httpserver: HTTPServer, data
     assert failures[0]["failing_rows"] == 2
     assert line in {example["_source_row"] for example in failures[0]["examples"]}
     assert table_fingerprints(_database(data_dir), ("clean",)) == {}
+
+
+def test_a_404_from_fingertips_fails_at_once_without_retrying_the_step(httpserver: HTTPServer, data_dir: Path) -> None:
+    _serve(httpserver, {})  # area types and metadata answer; the export itself is not there
+    httpserver.expect_request("/api/all_data/csv/by_indicator_id").respond_with_data("Not Found", status=404)
+    result = _run_live(data_dir, httpserver)
+    assert not result.success
+    assert "HTTP 404" in _failures(result)
+    exports = [request for request, _ in httpserver.log if request.path.endswith("all_data/csv/by_indicator_id")]
+    assert len(exports) == 1  # no client retry and no step retry: a 404 will not fix itself

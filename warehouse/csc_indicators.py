@@ -23,7 +23,6 @@ from warehouse.database import transaction
 from warehouse.indicator_values import replace_rows
 
 SOURCE = "dfe_ees"
-RATE_INDICATORS = ("csc_cin_rate", "csc_cpp_rate", "csc_cla_rate")
 # Per EES data set key: (decimals DfE publishes its rate or percentage to, the multiple England's and the
 # regions' counts are rounded to, or 0): the source catalogue's `published_decimals`, `counts_rounded_above_la`.
 Rounding = Mapping[str, tuple[int, int]]
@@ -63,9 +62,10 @@ def build_csc_indicators(con: duckdb.DuckDBPyConnection, rounding: Rounding) -> 
             ).fetchall()
         )
         comparison = con.execute(
-            "select indicator_id, dataset, area_code, area_name, geographic_level, period_label, numerator, "
-            "denominator, computed, published from csc_indicator_rows "
-            "where computed is not null and published is not null"
+            "select r.indicator_id, r.dataset, r.area_code, r.area_name, r.geographic_level, r.period_label, "
+            "r.numerator, r.denominator, r.computed, r.published, c.unit from csc_indicator_rows r "
+            "join marts.indicator_catalogue c on c.indicator_id = r.indicator_id "
+            "where r.computed is not null and r.published is not null"
         ).df()
     mismatches = reconcile(comparison, rounding)
     return CscBuild(sum(counts.values()), counts, breaks, rebuilt, mismatches, len(comparison))
@@ -144,7 +144,7 @@ def tolerance(row: pd.Series, decimals: int, rounded_to: int) -> float:
     allowed = 0.5 * 10 ** (-decimals) + 1e-9
     if row["geographic_level"] != "Local authority" and rounded_to and row["denominator"]:
         half = rounded_to / 2
-        if row["indicator_id"] in RATE_INDICATORS:
+        if row["unit"] == "rate per 10000":  # the unit in the indicator catalogue
             allowed += half / row["denominator"] * 10_000
         else:
             allowed += 100 * (half / row["denominator"] + row["numerator"] * half / row["denominator"] ** 2)

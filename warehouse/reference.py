@@ -18,11 +18,18 @@ REFERENCE_TABLES = {
     "marts.area_successions": "area_successions.csv",
     "marts.district_to_upper_tier": "district_to_upper_tier.csv",
     "marts.indicator_catalogue": "indicator_catalogue.csv",
-    # The report (issue 5): neighbour groups and local targets are versioned data; the page order per outcome.
+    # The report (issue 5): neighbour groups and local targets are versioned data.
     "marts.statistical_neighbours": "statistical_neighbours.csv",
     "marts.indicator_targets": "indicator_targets.csv",
-    "marts.report_indicators": "report_indicators.csv",
 }
+# Which indicators each outcome's report shows, in what order and with which headline series: read from the
+# indicator catalogue (the one registry), as a table so that the published snapshot carries it too.
+REPORT_INDICATORS = """
+    create or replace table marts.report_indicators as
+    select outcome, indicator_id, report_order as page_order, headline_variant, headline_period_type,
+           report_note as note
+    from marts.indicator_catalogue where report_order is not null
+"""
 
 
 def reference_file(name: str) -> Path:
@@ -40,6 +47,7 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 "all_varchar = true, encoding = 'utf-8')"
             )
             counts[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        con.execute(REPORT_INDICATORS)
     return counts
 
 
