@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from assets.common import file_facts
-from assets.sources import Landing, SourceKind
+from assets.sources import Landing, SourceKind, area_codes, suite_check
 from checks.public_health import ascof_suite
-from checks.runner import run_suite
 from sources import ascof
 from sources.source_catalogue import Dataset
 from warehouse import flow
@@ -33,14 +32,8 @@ def _deliveries(landing: Landing) -> list[flow.Delivery]:
 
 
 def _checks(landing: Landing) -> list[flow.Check]:
-    dataset = landing.dataset
-    groups = list(dataset.option("measures").values())
-
-    def run(con, releases):
-        codes = [row[0] for row in con.execute("select area_code from marts.areas").fetchall()]
-        return run_suite(con, ascof_suite(groups, codes), f"list_contains(?, {dataset.partition_column})", [releases])
-
-    return [flow.Check(f"{dataset.key}_rules", True, run)]
+    groups = list(landing.dataset.option("measures").values())
+    return suite_check(landing.dataset, lambda con: ascof_suite(groups, area_codes(con)))
 
 
 def _preview(dataset: Dataset) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from assets.common import check_result
 from assets.sources import CheckDeclaration, Landing, SourceKind
-from checks.council_returns import ERRORS, suites
+from checks.council_returns import ERRORS, NOTES, suites
 from checks.runner import RuleResult, SuiteResult, run_suite
 from sources import council_returns as returns
 from sources.errors import FormatError
@@ -25,19 +25,18 @@ from warehouse import flow
 from warehouse.council_returns import (
     dfe_la_code,
     last_run_files,
-    parse_problem_rows,
+    notes_reported,
     partition_key,
-    problem_rows,
     pseudonym,
     publish_quarters,
     quarter_end,
-    write_problem_report,
+    write_failure_reports,
+    write_quarter_reports,
 )
 from warehouse.loads import FileFacts
 
-S903_LANDING = {name: f"s903_{name}" for name in returns.S903_TABLES}
 CIN_TABLES = ("cin_children", "cin_referrals", "cin_assessments", "cin_plans", "cin_cpps")
-REQUIRED_TABLES = ("cin_referrals", "s903_header", "s903_episodes")
+S903_TABLES = tuple(f"s903_{name}" for name in returns.S903_TABLES)
 
 
 class Verdicts(list):
@@ -56,25 +55,6 @@ def _facts(path: Path) -> FileFacts:
     )
 
 
-def _read(path: Path, quarter: str, max_bytes: int, lea: str | None) -> flow.Parsed:
-    """One extract file's tables, stamped with its quarter, quarter end and file name."""
-    as_at = pd.Timestamp(quarter_end(quarter))
-    if path.suffix.lower() == ".xml":
-        extract = returns.read_cin_census(path, max_bytes)
-        if lea and extract.lea and extract.lea != lea:
-            raise FormatError(
-                path.name, f"the return is for local authority {extract.lea}, but the council configured is {lea}"
-            )
-        tables, problems = extract.tables(), []
-    else:
-        table = returns.read_s903(path, max_bytes)
-        tables, problems = {S903_LANDING[table.name]: table.frame}, table.problems
-    stamped = {
-        name: frame.assign(quarter=quarter, as_at=as_at, _source_file=path.name) for name, frame in tables.items()
-    }
-    return flow.Parsed(stamped, problems=[(quarter, problem) for problem in problems])
-
-
 def _deliveries(landing: Landing) -> list[flow.Delivery]:
     settings = landing.resources.council_returns
     drop = Path(settings.drop_dir)
@@ -91,7 +71,12 @@ def _deliveries(landing: Landing) -> list[flow.Delivery]:
         for path in returns.extract_files(folders[quarter]):
 
             def read(path: Path = path, quarter: str = quarter) -> flow.Parsed:
-                return _read(path, quarter, settings.max_bytes, lea)
+                tables, problems = returns.read_extract(path, settings.max_bytes, lea)
+                as_at = pd.Timestamp(quarter_end(quarter))
+                stamped = {
+                    name: t.assign(quarter=quarter, as_at=as_at, _source_file=path.name) for name, t in tables.items()
+                }
+                return flow.Parsed(stamped, problems=[(quarter, problem) for problem in problems])
 
             deliveries.append(flow.Delivery(_facts(path), path.name, [quarter], read))
     return deliveries
@@ -103,19 +88,10 @@ def _validate(landing: Landing):
     def validate(parsed: list[tuple[flow.Delivery, flow.Parsed]]) -> list[tuple[flow.Delivery | None, Exception]]:
         failures: list[tuple[flow.Delivery | None, Exception]] = []
         for quarter in landing.partitions:
-            seen: set[str] = set()
-            for delivery, content in parsed:
-                if delivery.partitions != [quarter]:
-                    continue
-                for table in content.tables:
-                    if table in seen:
-                        problem = f"a second file with the {table} table for the same quarter end"
-                        failures.append((delivery, FormatError(delivery.dataset, problem)))
-                    seen.add(table)
+            mine = {d.dataset: d for d, _ in parsed if d.partitions == [quarter]}
+            files = [(d.dataset, list(content.tables)) for d, content in parsed if d.partitions == [quarter]]
             folder = f"{quarter_end(quarter).isoformat()}/"
-            failures += [
-                (None, FormatError(folder, f"no file with the {t} table")) for t in REQUIRED_TABLES if t not in seen
-            ]
+            failures += [(mine.get(name or ""), error) for name, error in returns.table_problems(files, folder)]
         return failures
 
     return validate
@@ -145,7 +121,7 @@ def _check_all(con: duckdb.DuckDBPyConnection, quarters: list[str], severity: st
 def _checks(landing: Landing) -> list[flow.Check]:
     return [
         flow.Check("council_returns_rules", True, lambda con, quarters: _check_all(con, quarters, ERRORS)),
-        flow.Check("council_returns_notes", False, lambda con, quarters: _check_all(con, quarters, "notes")),
+        flow.Check("council_returns_notes", False, lambda con, quarters: _check_all(con, quarters, NOTES)),
     ]
 
 
@@ -190,66 +166,30 @@ def _results(landing: Landing, outcome: flow.Outcome) -> list[dg.AssetCheckResul
     ]
 
 
-def _report_path(landing: Landing, quarter: str) -> Path:
-    return Path(landing.resources.council_returns.report_dir) / f"{quarter_end(quarter).isoformat()}-problems.csv"
+def _folder(landing: Landing) -> Path:
+    return Path(landing.resources.council_returns.report_dir)
 
 
 def _after(landing: Landing, con: duckdb.DuckDBPyConnection, outcome: flow.Outcome) -> dict[str, object]:
     """Write each quarter's problem report (unreadable values, rule errors, notes) for the data officer."""
+    by_severity = {
+        label: [table[severity] for table in suites().values() if severity in table]
+        for severity, label in ((ERRORS, "error"), (NOTES, "note"))
+    }
     key = landing.resources.council_returns.key()
-    rows = []
-    for severity, label in ((ERRORS, "error"), ("notes", "note")):
-        for table_suites in suites().values():
-            if severity not in table_suites:
-                continue
-            suite = table_suites[severity]
-            present = con.execute(
-                f"select count(*) from {suite.table} where list_contains(?, quarter)", [outcome.partitions]
-            ).fetchall()[0][0]
-            if present:
-                rows += problem_rows(con, suite, label, outcome.partitions, key)
-    reports = {}
-    for quarter in outcome.partitions:
-        as_at = quarter_end(quarter)
-        unreadable = [problem for at, problem in outcome.problems if at == quarter]
-        quarter_rows = parse_problem_rows(unreadable, as_at, key) + [r for r in rows if r["quarter_end"] == as_at]
-        frame = write_problem_report(quarter_rows, _report_path(landing, quarter))
-        reports[as_at.isoformat()] = {
-            "path": str(_report_path(landing, quarter)),
-            "errors": int((frame["severity"] == "error").sum()),
-            "notes": int((frame["severity"] == "note").sum()),
-        }
+    reports = write_quarter_reports(con, outcome.partitions, by_severity, outcome.problems, key, _folder(landing))
     return {"problem_reports": dg.MetadataValue.json(reports)}
 
 
 def _failed(landing: Landing, error: flow.DeliveryError) -> None:
     """Files that could not be read go to their quarter's problem report as well as to the run's failure."""
-    for quarter in landing.partitions:
-        rows = [
-            {
-                "severity": "error",
-                "file": getattr(problem, "file", None),
-                "line": getattr(problem, "line", None),
-                "field": getattr(problem, "column", None),
-                "child": None,
-                "problem": getattr(problem, "problem", str(problem)),
-                "value": None,
-                "quarter_end": quarter_end(quarter),
-            }
-            for delivery, problem in error.failures
-            if delivery is None or delivery.partitions == [quarter]
-        ]
-        if rows:
-            write_problem_report(rows, _report_path(landing, quarter))
+    failures = [(d.partitions[0] if d else None, problem) for d, problem in error.failures]
+    write_failure_reports(failures, landing.partitions, _folder(landing))
 
 
 def _unchanged_results(landing: Landing) -> list[dg.AssetCheckResult]:
     """These very files passed the rules when they were published; their notes are in the problem reports."""
-    notes = 0
-    for quarter in landing.partitions:
-        path = _report_path(landing, quarter)
-        if path.exists():
-            notes += int((pd.read_csv(path, usecols=["severity"])["severity"] == "note").sum())
+    notes = notes_reported(_folder(landing), landing.partitions)
     return [
         dg.AssetCheckResult(
             check_name="council_returns_rules",
@@ -274,7 +214,7 @@ def _publish(landing: Landing, quarters: list[str]):
 COUNCIL_RETURNS = SourceKind(
     deliveries=_deliveries,
     checks=_checks,
-    tables=lambda dataset: (*CIN_TABLES, *S903_LANDING.values()),
+    tables=lambda dataset: (*CIN_TABLES, *S903_TABLES),
     declared_checks=(
         CheckDeclaration(
             "rules",

@@ -7,26 +7,13 @@ copy or ONS's Nomis API, by the ONS_POPULATION_ROUTE setting.
 
 from __future__ import annotations
 
-import duckdb
-
 from assets.common import file_facts
-from assets.sources import Landing, SourceKind
+from assets.sources import Landing, SourceKind, area_codes, suite_check
 from checks.dfe import ees_suite
-from checks.runner import SuiteResult, run_suite
 from sources import ees, population
 from sources.http import Downloader, FetchedFile
 from sources.source_catalogue import CatalogueError, Dataset
 from warehouse import flow
-
-
-def known_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Codes in `marts.areas`; asked before it exists, DuckDB would scan a Python variable of that name."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'areas'"
-    ).fetchall()[0][0]
-    if not exists:
-        raise CatalogueError("marts.areas is missing: materialise marts/areas first")
-    return [row[0] for row in con.execute("select area_code from marts.areas order by 1").fetchall()]
 
 
 def _fetch(downloader: Downloader, dataset: Dataset, entry: ees.Dataset) -> tuple[FetchedFile, str]:
@@ -66,21 +53,18 @@ def _ees_deliveries(landing: Landing) -> list[flow.Delivery]:
 
 
 def _ees_checks(landing: Landing) -> list[flow.Check]:
-    dataset = landing.dataset
-    entry = ees.dataset_from(dataset.options, dataset.title)
-    percent = bool(dataset.option("value_is_percent"))
-
-    def run(con: duckdb.DuckDBPyConnection, keys: list[str]) -> SuiteResult:
-        suite = ees_suite(
+    entry = ees.dataset_from(landing.dataset.options, landing.dataset.title)
+    percent = bool(landing.dataset.option("value_is_percent"))
+    return suite_check(
+        landing.dataset,
+        lambda con: ees_suite(
             entry.key,
-            known_codes(con),
+            area_codes(con),
             geographic_levels=ees.GEOGRAPHIC_LEVELS,
             statuses=ees.STATUSES,
             value_is_percent=percent,
-        )
-        return run_suite(con, suite, f"list_contains(?, {dataset.partition_column})", [keys])
-
-    return [flow.Check(f"{dataset.key}_rules", True, run)]
+        ),
+    )
 
 
 def _preview(dataset: Dataset) -> str:
@@ -115,21 +99,18 @@ def _population_deliveries(landing: Landing) -> list[flow.Delivery]:
 
 
 def _population_checks(landing: Landing) -> list[flow.Check]:
-    dataset = landing.dataset
     nomis = landing.resources.population_source.route == "nomis"
-
-    def run(con: duckdb.DuckDBPyConnection, keys: list[str]) -> SuiteResult:
-        suite = ees_suite(
+    return suite_check(
+        landing.dataset,
+        lambda con: ees_suite(
             None,
-            known_codes(con),
+            area_codes(con),
             geographic_levels=ees.GEOGRAPHIC_LEVELS,
             statuses=ees.STATUSES,
-            table=f"landing.{dataset.table}",
+            table=f"landing.{landing.dataset.table}",
             current_boundaries=nomis,
-        )
-        return run_suite(con, suite, f"list_contains(?, {dataset.partition_column})", [keys])
-
-    return [flow.Check(f"{dataset.key}_rules", True, run)]
+        ),
+    )
 
 
 EES = SourceKind(deliveries=_ees_deliveries, checks=_ees_checks, preview_sql=_preview)

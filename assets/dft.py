@@ -9,9 +9,8 @@ from __future__ import annotations
 import duckdb
 
 from assets.common import file_facts
-from assets.sources import CheckDeclaration, Landing, SourceKind
+from assets.sources import CheckDeclaration, Landing, SourceKind, suite_check
 from checks.rules import Suite
-from checks.runner import run_suite
 from checks.stats19 import casualties_suite, collisions_suite
 from sources import stats19
 from sources.source_catalogue import Dataset
@@ -47,13 +46,7 @@ def _suite(dataset: Dataset, con: duckdb.DuckDBPyConnection) -> Suite:
 
 
 def _checks(landing: Landing) -> list[flow.Check]:
-    dataset = landing.dataset
-    where = f"list_contains(?, {dataset.partition_column})"
-    return [
-        flow.Check(
-            f"{dataset.key}_rules", True, lambda con, years: run_suite(con, _suite(dataset, con), where, [years])
-        )
-    ]
+    return suite_check(landing.dataset, lambda con: _suite(landing.dataset, con))
 
 
 STATS19 = SourceKind(

@@ -6,6 +6,8 @@ areas), so a new catalogue data set of a publisher is an input of that publisher
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dagster as dg
 import duckdb
 
@@ -83,56 +85,52 @@ def road_indicators(catalogue: Catalogue) -> dg.AssetsDefinition:
     )
 
 
-def public_health_indicators(catalogue: Catalogue) -> dg.AssetsDefinition:
-    keys = _clean_keys(catalogue, "ohid")
-    ids = {d.option("indicator"): int(d.option("fingertips_id")) for d in catalogue.of_publisher("ohid")}
+def _as_published(
+    name: str, keys: list[dg.AssetKey], source: str, mapping: dict, build_rows: Callable, description: str
+) -> dg.AssetsDefinition:
+    """Indicators carried through as their publisher gives them: `mapping` ties registry ids to theirs."""
 
     def build(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection) -> Built:
-        rows = build_fingertips_indicators(con, ids)
-        return Built(
-            {
-                "dagster/row_count": rows,
-                "council_preview": _council_preview(con, FINGERTIPS_SOURCE, context.resources.council.area_code),
-            }
-        )
+        rows = build_rows(con, mapping)
+        preview = _council_preview(con, source, context.resources.council.area_code)
+        return Built({"dagster/row_count": rows, "council_preview": preview})
 
     return derived_asset(
-        ["marts", "public_health_indicators"],
+        ["marts", name],
         group="indicators",
-        description="PHOF rows of `marts.indicator_values` for England, regions and upper-tier authorities, as "
-        "published: value, count, denominator, 95% and 99.8% limits, and the value note as a typed status.",
+        description=description,
         inputs=_inputs(keys),
         deps=[*keys, areas],
         build=build,
-        settings=lambda context: {"indicators": ids},
+        settings=lambda context: {"mapping": mapping},
         resource_keys=frozenset({"council"}),
     )
 
 
+def public_health_indicators(catalogue: Catalogue) -> dg.AssetsDefinition:
+    ids = {d.option("indicator"): int(d.option("fingertips_id")) for d in catalogue.of_publisher("ohid")}
+    return _as_published(
+        "public_health_indicators",
+        _clean_keys(catalogue, "ohid"),
+        FINGERTIPS_SOURCE,
+        ids,
+        build_fingertips_indicators,
+        "PHOF rows of `marts.indicator_values` for England, regions and upper-tier authorities, as published: value, "
+        "count, denominator, 95% and 99.8% limits, and the value note as a typed status.",
+    )
+
+
 def adult_social_care_indicators(catalogue: Catalogue) -> dg.AssetsDefinition:
-    keys = _clean_keys(catalogue, "ascof")
     measures = {name: code for d in catalogue.of_publisher("ascof") for name, code in d.option("measures").items()}
-
-    def build(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection) -> Built:
-        rows = build_ascof_indicators(con, measures)
-        return Built(
-            {
-                "dagster/row_count": rows,
-                "council_preview": _council_preview(con, ASCOF_SOURCE, context.resources.council.area_code),
-            }
-        )
-
-    return derived_asset(
-        ["marts", "adult_social_care_indicators"],
-        group="indicators",
-        description="ASCOF rows of `marts.indicator_values` (people who use services who feel safe, and who say "
-        "services made them feel safe and secure) for England, regions and councils, with numerators, "
-        "denominators, 95% limits from the published margin of error, and suppression as a typed status.",
-        inputs=_inputs(keys),
-        deps=[*keys, areas],
-        build=build,
-        settings=lambda context: {"measures": measures},
-        resource_keys=frozenset({"council"}),
+    return _as_published(
+        "adult_social_care_indicators",
+        _clean_keys(catalogue, "ascof"),
+        ASCOF_SOURCE,
+        measures,
+        build_ascof_indicators,
+        "ASCOF rows of `marts.indicator_values` (people who use services who feel safe, and who say services made "
+        "them feel safe and secure) for England, regions and councils, with numerators, denominators, 95% limits "
+        "from the published margin of error, and suppression as a typed status.",
     )
 
 

@@ -6,10 +6,12 @@ never arrive under the catalogue's name) and the configured child area type agai
 
 from __future__ import annotations
 
+import duckdb
+
 from assets.common import file_facts
-from assets.sources import Landing, SourceKind
+from assets.sources import Landing, SourceKind, area_codes, suite_check
 from checks.public_health import fingertips_suite
-from checks.runner import run_suite
+from checks.rules import Suite
 from sources import fingertips
 from sources.source_catalogue import Dataset
 from warehouse import flow
@@ -45,16 +47,14 @@ def _checks(landing: Landing) -> list[flow.Check]:
     dataset = landing.dataset
     fingertips_id = int(dataset.option("fingertips_id"))
 
-    def run(con, keys):
+    def suite(con: duckdb.DuckDBPyConnection) -> Suite:
         percent = con.execute(
             "select count(*) from marts.indicator_catalogue where indicator_id = ? and unit = 'percent'",
             [dataset.option("indicator")],
         ).fetchall()[0][0]
-        codes = [row[0] for row in con.execute("select area_code from marts.areas").fetchall()]
-        suite = fingertips_suite([fingertips_id], codes, [fingertips_id] if percent else [])
-        return run_suite(con, suite, f"list_contains(?, {dataset.partition_column})", [keys])
+        return fingertips_suite([fingertips_id], area_codes(con), [fingertips_id] if percent else [])
 
-    return [flow.Check(f"{dataset.key}_rules", True, run)]
+    return suite_check(dataset, suite)
 
 
 def _preview(dataset: Dataset) -> str:

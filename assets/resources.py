@@ -4,15 +4,13 @@ Their values come from environment variables in `pipelines/definitions.py`; noth
 one council or one machine.
 """
 
-import os
-import secrets
 from pathlib import Path
 
 import dagster as dg
-import requests
 from pydantic import Field
 
 from sources.http import Downloader, HttpSettings, RawStore, build_session
+from warehouse.council_returns import pseudonym_key
 from warehouse.database import Warehouse
 
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -84,19 +82,8 @@ class CouncilReturnsResource(dg.ConfigurableResource):
     max_bytes: int = Field(default=256 * 1024**2, description="Largest extract file accepted.")
 
     def key(self) -> bytes:
-        """The pseudonymisation key: the environment's, else one generated once and kept readable by owner only.
-
-        The key never enters the warehouse, so the warehouse alone cannot turn a pseudonym back into a child.
-        """
-        if self.pseudonym_key:
-            return self.pseudonym_key.encode()
-        path = Path(self.key_file)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(secrets.token_hex(32))
-        return path.read_text().strip().encode()
+        """The pseudonymisation key: the environment's, else one generated once and kept by the owner only."""
+        return pseudonym_key(self.pseudonym_key, Path(self.key_file))
 
 
 class PopulationResource(dg.ConfigurableResource):
@@ -121,25 +108,3 @@ class ReportResource(dg.ConfigurableResource):
         default="", description="The last report's date (YYYY-MM-DD): what changed since; empty for the last build."
     )
     neighbours_version: str = Field(default="", description="Statistical-neighbour list version; empty for the latest.")
-
-
-class AlertWebhook(dg.ConfigurableResource):
-    """Where the alert sensors post (a Slack/Teams-style incoming webhook) and the UI the messages link to.
-
-    An empty `url` sends nothing, so a laptop or CI never posts alerts by accident.
-    """
-
-    url: str = Field(default="", description="Incoming-webhook URL; empty sends nothing.")
-    ui_url: str = Field(default="http://127.0.0.1:3000", description="The Dagster UI, for links to runs.")
-    timeout_s: float = Field(default=10.0, description="How long one post may take.")
-
-    def run_link(self, run_id: str) -> str:
-        return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
-
-    def post(self, payload: dict) -> bool:
-        """Post `payload` as JSON; False when no URL is configured. An HTTP error is raised (the sensor fails)."""
-        if not self.url:
-            return False
-        response = requests.post(self.url, json=payload, timeout=self.timeout_s)
-        response.raise_for_status()
-        return True

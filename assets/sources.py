@@ -17,9 +17,10 @@ import duckdb
 from assets.common import as_failure, check_result, preview
 from assets.reference import areas
 from assets.resources import WAREHOUSE_POOL
-from checks.runner import SuiteResult
+from checks.rules import Suite
+from checks.runner import SuiteResult, run_suite
 from sources.http import Downloader
-from sources.source_catalogue import Catalogue, Dataset
+from sources.source_catalogue import Catalogue, CatalogueError, Dataset
 from warehouse import builds, flow
 from warehouse.publish import publish_partitions
 
@@ -67,6 +68,26 @@ class SourceKind:
     results: Callable[[Landing, flow.Outcome], list[dg.AssetCheckResult]] | None = None
     preview_sql: Callable[[Dataset], str] | None = None
     extra_metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def suite_check(dataset: Dataset, suite: Callable[[duckdb.DuckDBPyConnection], Suite]) -> list[flow.Check]:
+    """The data set's blocking check: its suite (built when it runs: the rules may read reference tables) over the
+    delivery's partitions of its landing table."""
+
+    def run(con: duckdb.DuckDBPyConnection, partitions: list[Any]) -> SuiteResult:
+        return run_suite(con, suite(con), f"list_contains(?, {dataset.partition_column})", [partitions])
+
+    return [flow.Check(f"{dataset.key}_rules", True, run)]
+
+
+def area_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Codes in `marts.areas`; asked before it exists, DuckDB would scan a Python variable of that name."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'areas'"
+    ).fetchall()[0][0]
+    if not exists:
+        raise CatalogueError("marts.areas is missing: materialise marts/areas first")
+    return [row[0] for row in con.execute("select area_code from marts.areas order by 1").fetchall()]
 
 
 def target_of(dataset: Dataset, kind: SourceKind) -> flow.Target:

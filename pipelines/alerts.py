@@ -8,9 +8,32 @@ failed steps and their errors. Both link to the run in the UI. With no webhook c
 from typing import Any
 
 import dagster as dg
+import requests
 from dagster import DagsterEventType
+from pydantic import Field
 
-from assets.resources import AlertWebhook
+
+class AlertWebhook(dg.ConfigurableResource):
+    """Where the alert sensors post (a Slack/Teams-style incoming webhook) and the UI the messages link to.
+
+    An empty `url` sends nothing, so a laptop or CI never posts alerts by accident.
+    """
+
+    url: str = Field(default="", description="Incoming-webhook URL; empty sends nothing.")
+    ui_url: str = Field(default="http://127.0.0.1:3000", description="The Dagster UI, for links to runs.")
+    timeout_s: float = Field(default=10.0, description="How long one post may take.")
+
+    def run_link(self, run_id: str) -> str:
+        return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
+
+    def post(self, payload: dict) -> bool:
+        """Post `payload` as JSON; False when no URL is configured. An HTTP error is raised (the sensor fails)."""
+        if not self.url:
+            return False
+        response = requests.post(self.url, json=payload, timeout=self.timeout_s)
+        response.raise_for_status()
+        return True
+
 
 MAX_EXAMPLES = 5
 

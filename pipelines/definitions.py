@@ -3,7 +3,6 @@
 import dagster as dg
 
 from assets.resources import (
-    AlertWebhook,
     CouncilResource,
     CouncilReturnsResource,
     PopulationResource,
@@ -12,7 +11,7 @@ from assets.resources import (
     Stats19Resource,
     WarehouseResource,
 )
-from pipelines.alerts import check_failure_alert, run_failure_alert
+from pipelines.alerts import AlertWebhook, check_failure_alert, run_failure_alert
 from pipelines.freshness import calendar_of, with_freshness
 from pipelines.graph import CATALOGUE, GRAPH
 from pipelines.jobs import council_returns_job, main_job, nightly_job

@@ -9,8 +9,7 @@ import pytest
 from dagster import DagsterEventType
 from pytest_httpserver import HTTPServer
 
-from assets.resources import AlertWebhook
-from pipelines.alerts import check_failure_alert, run_failure_alert
+from pipelines.alerts import AlertWebhook, check_failure_alert, run_failure_alert
 from tests.conftest import range_tags
 from tests.test_road_pipeline import CASUALTY_2022, live_resources, rename_column, stats19_files
 

@@ -16,10 +16,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.conftest import sample_copy
+from tests.dfe_support import query
 from warehouse.report_document import _format
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,14 +157,6 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
 }
 
 
-def query(database: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def dorset_values(database: Path, indicator: str) -> dict[tuple, tuple]:
     """Dorset's (value, numerator) per variant, period type and period (a rate may round to the same value)."""
     rows = query(
@@ -213,7 +205,7 @@ def test_a_revision_reaches_the_snapshot_and_the_report(first_run: Path, tmp_pat
     else:
         rows = [
             f"<tr><th scope='row'>{label}</th><td>{_format(value, unit)}</td>"
-            for (_, _, label), value in changed.items()
+            for (_, _, label), (value, _) in changed.items()
         ]
         assert any(row in html for row in rows), f"none of {rows} is in the report"
         assert not any(row in before_html for row in rows)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -108,6 +110,21 @@ def last_run_files(con: duckdb.DuckDBPyConnection, quarter: str) -> set[str]:
         [SOURCE, quarter, SOURCE, quarter],
     ).fetchall()
     return {row[0] for row in rows}
+
+
+def pseudonym_key(secret: str, key_file: Path) -> bytes:
+    """The pseudonymisation key: `secret` when given, else one generated once into `key_file` (owner-only).
+
+    The key never enters the warehouse, so the warehouse alone cannot turn a pseudonym back into a child.
+    """
+    if secret:
+        return secret.encode()
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip().encode()
 
 
 def pseudonym(key: bytes, child_id: str | None) -> str | None:
@@ -286,3 +303,72 @@ def write_problem_report(rows: list[dict[str, object]], path: Path) -> pd.DataFr
 
 def _errors_first(column: pd.Series) -> pd.Series:
     return column.map({"error": 0, "note": 1}) if column.name == "severity" else column
+
+
+def report_path(folder: Path, quarter: str) -> Path:
+    """The data officer's problem report for a quarter: `<quarter end>-problems.csv`."""
+    return folder / f"{quarter_end(quarter).isoformat()}-problems.csv"
+
+
+def write_quarter_reports(
+    con: duckdb.DuckDBPyConnection,
+    quarters: list[str],
+    suites: Mapping[str, Sequence[Suite]],
+    problems: Sequence[tuple[str, RowProblem]],
+    key: bytes,
+    folder: Path,
+) -> dict[str, dict[str, object]]:
+    """Each quarter's report: unreadable values, then every row breaking a rule (`suites` by severity label)."""
+    rows = []
+    for severity, severity_suites in suites.items():
+        for suite in severity_suites:
+            present = con.execute(
+                f"select count(*) from {suite.table} where list_contains(?, quarter)", [quarters]
+            ).fetchall()[0][0]
+            if present:
+                rows += problem_rows(con, suite, severity, quarters, key)
+    reports: dict[str, dict[str, object]] = {}
+    for quarter in quarters:
+        as_at = quarter_end(quarter)
+        unreadable = [problem for at, problem in problems if at == quarter]
+        frame = write_problem_report(
+            parse_problem_rows(unreadable, as_at, key) + [row for row in rows if row["quarter_end"] == as_at],
+            report_path(folder, quarter),
+        )
+        reports[as_at.isoformat()] = {
+            "path": str(report_path(folder, quarter)),
+            "errors": int((frame["severity"] == "error").sum()),
+            "notes": int((frame["severity"] == "note").sum()),
+        }
+    return reports
+
+
+def write_failure_reports(failures: Sequence[tuple[str | None, Exception]], quarters: list[str], folder: Path) -> None:
+    """Files that could not be read, in their quarter's report (`failures`: the quarter, or None for any)."""
+    for quarter in quarters:
+        rows: list[dict[str, object]] = [
+            {
+                "severity": "error",
+                "file": getattr(error, "file", None),
+                "line": getattr(error, "line", None),
+                "field": getattr(error, "column", None),
+                "child": None,
+                "problem": getattr(error, "problem", str(error)),
+                "value": None,
+                "quarter_end": quarter_end(quarter),
+            }
+            for at, error in failures
+            if at in (None, quarter)
+        ]
+        if rows:
+            write_problem_report(rows, report_path(folder, quarter))
+
+
+def notes_reported(folder: Path, quarters: list[str]) -> int:
+    """Notes in the quarters' last problem reports (a missing report counts as none)."""
+    total = 0
+    for quarter in quarters:
+        path = report_path(folder, quarter)
+        if path.exists():
+            total += int((pd.read_csv(path, usecols=["severity"])["severity"] == "note").sum())
+    return total
