@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -232,10 +231,6 @@ def root_cause(error: BaseException, url: str, settings: HttpSettings) -> str:
         return f"no connection to {host} within {settings.connect_timeout_s:g} s{after}"
     if names & {"ReadTimeoutError", "ReadTimeout", "TimeoutError"}:
         return f"timed out: no answer from {host} within {settings.read_timeout_s:g} s{after}"
-    if isinstance(error, requests.exceptions.RetryError):
-        codes = re.findall(r"too many (\d+) error", str(error))
-        status = f"HTTP {codes[-1]}" if codes else "server errors"
-        return f"{status} from {host} on every try{after}"
     return f"could not connect to {host}{after}: {chain[-1]}"
 
 
