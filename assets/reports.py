@@ -17,9 +17,7 @@ import duckdb
 from assets.common import preview
 from assets.derived import Built, derived_asset
 from assets.reference import areas
-from warehouse.indicator_report import build_indicator_report
 from warehouse.publish import publish_snapshot
-from warehouse.report_document import render_report
 
 CARDS = "marts/indicator_report"
 PUBLISHED = "published/outcomes"
@@ -43,6 +41,9 @@ def indicator_report_asset(indicators: list[dg.AssetsDefinition]) -> dg.AssetsDe
     """The cards asset, after every indicator asset in `indicators`."""
 
     def build(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection | None) -> Built:
+        # scipy (the statistics) takes seconds to import: only a build that runs pays for it.
+        from warehouse.indicator_report import build_indicator_report
+
         assert con is not None
         report = context.resources.report
         since = _datetime(report.changes_since, "SAFE_OUTCOMES_REPORT_CHANGES_SINCE")
@@ -137,6 +138,9 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
     """The HTML report asset, after the published snapshot it reads."""
 
     def build(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection | None) -> Built:
+        # altair and vl-convert (the charts) take seconds to import: only a report that is rendered pays for it.
+        from warehouse.report_document import render_report
+
         report = context.resources.report
         council = context.resources.council.area_code
         period_end = _date(report.period_end, "SAFE_OUTCOMES_REPORT_PERIOD_END")

@@ -15,6 +15,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.settings import current_value, stats19_years, validate_environment
+from pipelines.supervisor import PID_TAG, instance, supervise
 from sources.council_returns import quarter_folders
 from warehouse.council_returns import partition_key
 
@@ -38,11 +39,19 @@ def run_main_job(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult
     years = stats19_years()
     job = _definitions().resolve_job_def("main_job")
     selection = [key for key in job.asset_layer.executable_asset_keys if not quarters or key not in GRAPH.publishing]
-    tags = {"dagster/asset_partition_range_start": years[0], "dagster/asset_partition_range_end": years[-1]}
+    tags = {
+        "dagster/asset_partition_range_start": years[0],
+        "dagster/asset_partition_range_end": years[-1],
+        PID_TAG: str(os.getpid()),
+    }
     result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, asset_selection=selection)
     if not result.success or not quarters:
         return [result]
-    tags = {"dagster/asset_partition_range_start": quarters[0], "dagster/asset_partition_range_end": quarters[-1]}
+    tags = {
+        "dagster/asset_partition_range_start": quarters[0],
+        "dagster/asset_partition_range_end": quarters[-1],
+        PID_TAG: str(os.getpid()),
+    }
     council_returns = (
         _definitions()
         .resolve_job_def("council_returns_job")
@@ -184,17 +193,19 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="safe-outcomes", description=__doc__)
-    parser.add_argument("command", choices=["run"], help="run: the main job, offline unless configured live")
-    parser.parse_args(argv)
+    # `work` is the child the command supervises (pipelines/supervisor.py); people type `run`.
+    parser.add_argument("command", choices=["run", "work"], help="run: the main job, offline unless configured live")
+    command = parser.parse_args(argv).command
     problems = validate_environment()
     if problems:
         print("safe-outcomes: no run started; fix these settings in the environment:", file=sys.stderr)
         for problem in problems:
             print(" - " + problem, file=sys.stderr)
         return 2
+    if command == "run":
+        return supervise(["work"], Path(current_value("SAFE_OUTCOMES_PUBLISHED")))
     started = time.monotonic()
-    instance = dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    results = run_main_job(instance)
+    results = run_main_job(instance())
     elapsed = time.monotonic() - started
     published = current_value("SAFE_OUTCOMES_PUBLISHED")
     succeeded = all(result.success for result in results)

@@ -132,6 +132,9 @@ class Downloader:
         publishers serve their error pages with status 200.
         """
         previous = self.store.last_fetch(publisher, dataset, url)
+        if previous is not None and file_sha256(previous.path) != previous.sha256:
+            # The stored copy was changed on disk since it was fetched: never reuse it (a 304 would), fetch anew.
+            previous = None
         headers = {}
         if previous and previous.etag:
             headers["If-None-Match"] = previous.etag
@@ -243,6 +246,15 @@ def _sniff(url: str, head: bytes, size: int, expect: str, content_type: str) -> 
         raise SourceError(url, f"an HTML page was served where {expect.upper()} was expected")
     if expect == "json" and not start.startswith((b"{", b"[")):
         raise SourceError(url, "the body is not JSON")
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in chunks (a national STATS19 file is gigabytes)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _snippet(response: requests.Response) -> str:

@@ -1,5 +1,6 @@
 """The HTTP client against a local server: retries, Retry-After, timeouts, 304s, and bodies that are not data."""
 
+import hashlib
 import socket
 import threading
 import time
@@ -190,3 +191,20 @@ def test_a_raw_store_that_cannot_be_written_names_the_url_and_folder(tmp_path: P
     message = str(raised.value)
     assert url in message and str(store / "dft" / "collisions") in message
     assert not raised.value.transient
+
+
+def test_a_raw_store_copy_edited_on_disk_is_not_reused(tmp_path: Path, httpserver: HTTPServer) -> None:
+    def conditional(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        return Response(CSV, headers={"ETag": '"v1"'}, content_type="text/csv")
+
+    httpserver.expect_request("/edited.csv").respond_with_handler(conditional)
+    client = downloader(tmp_path)
+    first = client.fetch(httpserver.url_for("/edited.csv"), "dft", "collisions")
+    first.path.write_text(CSV.replace("2024550000001", "2024550000009"))  # someone edits the stored copy
+    again = client.fetch(httpserver.url_for("/edited.csv"), "dft", "collisions")
+    assert again.status == "downloaded"  # fetched afresh, not a 304 reusing the edited bytes
+    assert "If-None-Match" not in httpserver.log[-1][0].headers
+    assert again.path.read_text() == CSV
+    assert hashlib.sha256(again.path.read_bytes()).hexdigest() == again.sha256

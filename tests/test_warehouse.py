@@ -5,8 +5,9 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from warehouse.database import Warehouse, migrate
+from warehouse.database import Warehouse, WarehouseDamagedError, migrate
 from warehouse.publish import publish_snapshot
 
 
@@ -73,3 +74,13 @@ def test_snapshot_swaps_in_while_a_reader_holds_the_old_one(tmp_path: Path) -> N
     fresh = duckdb.connect(str(snapshot), read_only=True)
     assert fresh.execute("select version from marts.indicator_values_copy").fetchall() == [(2,)]
     assert not list(snapshot.parent.glob(".*partial"))
+
+
+def test_a_damaged_warehouse_file_says_how_to_rebuild_it(tmp_path: Path) -> None:
+    path = tmp_path / "outcomes.duckdb"
+    with Warehouse(path).connect() as con:
+        con.execute("create table marts.t as select range as x from range(100000)")
+    path.write_bytes(path.read_bytes()[:5000])  # cut short, as a full disk or a bad copy leaves it
+    damaged = r"outcomes\.duckdb cannot be opened: it is damaged.*Move it aside"
+    with pytest.raises(WarehouseDamagedError, match=damaged), Warehouse(path).connect():
+        pass

@@ -57,6 +57,10 @@ class WarehouseBusyError(TimeoutError):
     """Another process held the warehouse for longer than the configured wait."""
 
 
+class WarehouseDamagedError(RuntimeError):
+    """The warehouse file cannot be read: the message says how to rebuild it."""
+
+
 class Warehouse:
     """A DuckDB file plus the lock that serialises access to it."""
 
@@ -89,7 +93,16 @@ class Warehouse:
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Yield a read-write connection with the schema migrated, holding the file lock throughout."""
         with self.locked():
-            con = duckdb.connect(str(self.path))
+            try:
+                con = duckdb.connect(str(self.path))
+            except duckdb.Error as error:
+                if "already open" in str(error) or "lock" in str(error).lower():
+                    raise
+                raise WarehouseDamagedError(
+                    f"{self.path} cannot be opened: it is damaged ({str(error).splitlines()[0]}). Move it aside "
+                    "(with its .wal file) and run again: the warehouse is rebuilt from the raw store, and the "
+                    "published snapshot stays as it is until then."
+                ) from error
             try:
                 migrate(con)
                 yield con
