@@ -8,6 +8,7 @@ problem report per quarter (children pseudonymised). Clean rows carry the keyed 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def _deliveries(landing: Landing) -> list[flow.Delivery]:
     return deliveries
 
 
-def _validate(landing: Landing):
+def _validate(landing: Landing) -> flow.Validator:
     """Each quarter needs one file per table, and the tables the indicators need."""
 
     def validate(parsed: list[tuple[flow.Delivery, flow.Parsed]]) -> list[tuple[flow.Delivery | None, Exception]]:
@@ -206,7 +207,7 @@ def _unchanged_results(landing: Landing) -> list[dg.AssetCheckResult]:
     ]
 
 
-def _publish(landing: Landing, quarters: list[str]):
+def _publish(landing: Landing, quarters: list[str]) -> Callable[[duckdb.DuckDBPyConnection], int]:
     key = landing.resources.council_returns.key()
     return lambda con: sum(publish_quarters(con, quarters, key).values())
 

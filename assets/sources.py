@@ -60,7 +60,7 @@ class SourceKind:
     kinds: frozenset[str] = frozenset({"csv"})
     # Optional: decide "changed" beyond file hashes; publish differently; report more after landing.
     force: Callable[[Landing, duckdb.DuckDBPyConnection, list[flow.Delivery]], bool] | None = None
-    validate: Callable[[Landing], Callable[[list[tuple[flow.Delivery, flow.Parsed]]], list]] | None = None
+    validate: Callable[[Landing], flow.Validator] | None = None
     failed: Callable[[Landing, flow.DeliveryError], None] | None = None
     unchanged_results: Callable[[Landing], list[dg.AssetCheckResult]] | None = None
     publish: Callable[[Landing, list[Any]], Callable[[duckdb.DuckDBPyConnection], int]] | None = None

@@ -54,6 +54,10 @@ class Delivery:
         return self.facts.url.rstrip("/").rsplit("/", 1)[-1]
 
 
+# Checks across a whole delivery once every file is read: (the file, or None for the delivery, and the problem).
+Validator = Callable[[list[tuple["Delivery", "Parsed"]]], list[tuple["Delivery | None", Exception]]]
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -128,7 +132,7 @@ def land_deliveries(
     checks: Sequence[Check],
     run_id: str | None,
     force: bool = False,
-    validate: Callable[[list[tuple[Delivery, Parsed]]], list[tuple[Delivery | None, Exception]]] | None = None,
+    validate: Validator | None = None,
 ) -> Outcome:
     """Land the delivered files and run the checks; an unchanged delivery is only logged.
 
