@@ -13,22 +13,38 @@ Two kinds of setting:
   policies. Dagster fixes those when the code location loads, so they are read once then, through the typed
   getters below (`stats19_years()`, `step_retries()`, ...).
 
-Every value is checked against its form. A bad one is a `SettingError` whose message names the variable, the value
-(unless it is a secret) and what is expected; `validate_environment()` lists every problem at once, and the
-command line calls it before it starts a run.
+Every value is checked against its form (`FORMS` below, built from the general forms in `pipelines.setting_forms`:
+whole numbers, folders, GSS codes, URLs, years). A bad one is a `SettingError` whose message names the variable,
+the value (unless it is a secret) and what is expected; `validate_environment()` lists every problem at once, and
+the command line calls it before it starts a run.
 """
 
-import math
 import os
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import dagster as dg
+
+from pipelines.setting_forms import (
+    NAME,
+    PATH,
+    TIMEOUT,
+    TYPE_FORMS,
+    Form,
+    FormError,
+    date_or_empty,
+    datetime_or_empty,
+    folder_or,
+    folder_or_empty,
+    gss_code,
+    number,
+    one_of,
+    parse_years,
+    quarter_start,
+    schema_table,
+    url,
+    whole_number,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CATALOGUE = PROJECT_ROOT / "sources" / "catalogue"
@@ -127,171 +143,7 @@ RETIRED = frozenset(
 SECRETS = frozenset({"COUNCIL_RETURNS_PSEUDONYM_KEY", "SAFE_OUTCOMES_ALERT_WEBHOOK_URL"})
 
 
-class _FormError(ValueError):
-    """Raised by a form's parser: the value does not have the form (the message, if any, says why)."""
-
-
-@dataclass(frozen=True)
-class Form:
-    """What a valid value looks like: `expected` is said in the error message, `parse` turns the text into the
-    value (raising `_FormError`), `kind` names the form (for the README and the tests), `choices` a closed set."""
-
-    kind: str
-    expected: str
-    parse: Callable[[str], Any]
-    choices: tuple[str, ...] = ()
-
-
-def _whole_number(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        if not re.fullmatch(r"\d+", text.strip()):
-            raise _FormError()
-        value = int(text)
-        if value < minimum:
-            raise _FormError(f"{value} is less than {minimum}")
-        return value
-
-    return parse
-
-
-def _number(minimum: float, strictly_above: bool) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = float(text.strip())
-        except ValueError as error:
-            raise _FormError() from error
-        if not math.isfinite(value) or value < minimum or (strictly_above and value == minimum):
-            raise _FormError()
-        return value
-
-    return parse
-
-
-def _bool(text: str) -> bool:
-    words = {"true": True, "false": False, "1": True, "0": False}
-    if text not in words:
-        raise _FormError()
-    return words[text]
-
-
-def _text(text: str) -> str:
-    return text
-
-
-def _non_empty(text: str) -> str:
-    if not text.strip():
-        raise _FormError("it is empty")
-    return text
-
-
-def _one_of(*choices: str) -> Form:
-    def parse(text: str) -> str:
-        if text not in choices:
-            near = [choice for choice in choices if choice.lower() == text.strip().lower()]
-            raise _FormError(f"values are case-sensitive: did you mean {near[0]!r}?" if near else "")
-        return text
-
-    return Form("choice", "one of " + ", ".join(choices), parse, choices)
-
-
-def _name(text: str) -> str:
-    # A value that becomes part of a file name: no separators, no '..', nothing a shell or a browser reads specially.
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", text):
-        raise _FormError()
-    return text
-
-
-def _gss_code(text: str) -> str:
-    if not re.fullmatch(r"E\d{8}", text):
-        raise _FormError()
-    return text
-
-
-def _table(text: str) -> str:
-    # Interpolated into SQL as `schema.table`: plain identifiers only.
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*", text):
-        raise _FormError()
-    return text
-
-
-def _date_or_empty(text: str) -> date | None:
-    if not text:
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise _FormError()
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise _FormError(str(error)) from error
-
-
-def _datetime_or_empty(text: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError as error:
-        raise _FormError() from error
-
-
-def _url(allow_empty: bool) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if not text and allow_empty:
-            return text
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
-            raise _FormError()
-        return text
-
-    return parse
-
-
-def parse_years(text: str, first_allowed: int | None = None) -> list[str]:
-    """'2005-2025' or '2019,2021' (or both: '2005-2009,2019') -> sorted year strings; `_FormError` says why not."""
-    years: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        match = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
-        if match is None:
-            raise _FormError()
-        first = int(match.group(1))
-        last = int(match.group(2) or first)
-        if last < first:
-            raise _FormError(f"the range {part} is empty: put the earlier year first")
-        if first_allowed is not None and first < first_allowed:
-            raise _FormError(f"{first} is before {first_allowed}, the first year there is")
-        years.update(range(first, last + 1))
-    if not years:
-        raise _FormError("no years")
-    return [str(year) for year in sorted(years)]
-
-
-def _quarter_start(text: str) -> str:
-    day = _date_or_empty(text)
-    if day is None or day.day != 1 or day.month not in (1, 4, 7, 10):
-        raise _FormError()
-    return text
-
-
-def _folder_or_empty(text: str) -> str:
-    if text and not Path(text).is_dir():
-        raise _FormError("no such folder")
-    return text
-
-
-def _folder_or_bundled(text: str) -> Path:
-    if not text:
-        return BUNDLED_CATALOGUE
-    if not Path(text).is_dir():
-        raise _FormError("no such folder")
-    return Path(text)
-
-
-PATH = Form("path", "a file or folder path", _non_empty)
-NAME = Form("name", "letters, digits, '-' and '_' only (it becomes part of a file name)", _name)
-YEAR = Form("year", f"a year from {FIRST_STATS19_YEAR}, like 2005", _whole_number(FIRST_STATS19_YEAR))
-TIMEOUT = Form("number", "a number of seconds above 0, like 30 or 30.5", _number(0.0, strictly_above=True))
+YEAR = Form("year", f"a year from {FIRST_STATS19_YEAR}, like 2005", whole_number(FIRST_STATS19_YEAR))
 
 # The form of every setting that needs more than its default's type says.
 FORMS: dict[str, Form] = {
@@ -302,23 +154,25 @@ FORMS: dict[str, Form] = {
         lambda text: parse_years(text, FIRST_STATS19_YEAR),
     ),
     "SAFE_OUTCOMES_STEP_RETRY_DELAY_S": Form(
-        "number", "a number of seconds, 0 or more, like 30 or 0.5", _number(0.0, strictly_above=False)
+        "number", "a number of seconds, 0 or more, like 30 or 0.5", number(0.0, strictly_above=False)
     ),
     "COUNCIL_RETURNS_FIRST_QUARTER": Form(
-        "quarter", "a quarter's first day YYYY-MM-DD (1 January, April, July or October)", _quarter_start
+        "quarter", "a quarter's first day YYYY-MM-DD (1 January, April, July or October)", quarter_start
     ),
     "SAFE_OUTCOMES_SAMPLE_DIR": Form(
-        "folder_or_empty", "an existing folder, or empty for the bundled sources/samples/", _folder_or_empty
+        "folder_or_empty", "an existing folder, or empty for the bundled sources/samples/", folder_or_empty
     ),
     "SAFE_OUTCOMES_CATALOGUE_DIR": Form(
-        "folder_or_empty", "an existing folder, or empty for the bundled sources/catalogue/", _folder_or_bundled
+        "folder_or_empty",
+        "an existing folder, or empty for the bundled sources/catalogue/",
+        folder_or(BUNDLED_CATALOGUE),
     ),
     "SAFE_OUTCOMES_WAREHOUSE": PATH,
     "SAFE_OUTCOMES_PUBLISHED": PATH,
     "SAFE_OUTCOMES_RAW_DIR": PATH,
-    "SAFE_OUTCOMES_SOURCE_MODE": _one_of("sample", "live"),
+    "SAFE_OUTCOMES_SOURCE_MODE": one_of("sample", "live"),
     # The council's code also names the report file.
-    "SAFE_OUTCOMES_COUNCIL": Form("gss_code", "a GSS code like E06000059", _gss_code),
+    "SAFE_OUTCOMES_COUNCIL": Form("gss_code", "a GSS code like E06000059", gss_code),
     "SAFE_OUTCOMES_LOCK_TIMEOUT_S": TIMEOUT,
     "SAFE_OUTCOMES_CONNECT_TIMEOUT_S": TIMEOUT,
     "SAFE_OUTCOMES_READ_TIMEOUT_S": TIMEOUT,
@@ -328,30 +182,22 @@ FORMS: dict[str, Form] = {
     "COUNCIL_RETURNS_DROP_DIR": PATH,
     "COUNCIL_RETURNS_KEY_FILE": PATH,
     "COUNCIL_RETURNS_REPORT_DIR": PATH,
-    "COUNCIL_RETURNS_POPULATION_TABLE": Form("table", "a table like clean.ons_population_0_17", _table),
-    "COUNCIL_RETURNS_POPULATION_0_17": Form("number", "a number above 0", _number(0.0, strictly_above=True)),
-    "COUNCIL_RETURNS_MAX_BYTES": Form("whole_number", "a whole number of bytes, 1 or more", _whole_number(1)),
-    "ONS_POPULATION_ROUTE": _one_of("dfe_file", "nomis"),
+    "COUNCIL_RETURNS_POPULATION_TABLE": Form("table", "a table like clean.ons_population_0_17", schema_table),
+    "COUNCIL_RETURNS_POPULATION_0_17": Form("number", "a number above 0", number(0.0, strictly_above=True)),
+    "COUNCIL_RETURNS_MAX_BYTES": Form("whole_number", "a whole number of bytes, 1 or more", whole_number(1)),
+    "ONS_POPULATION_ROUTE": one_of("dfe_file", "nomis"),
     "ONS_NOMIS_YEARS": Form("years", "mid-years like 2018-2024 or 2019,2021", parse_years),
     "SAFE_OUTCOMES_REPORTS_DIR": PATH,
     "SAFE_OUTCOMES_REPORT_OUTCOME": NAME,
-    "SAFE_OUTCOMES_REPORT_PERIOD_END": Form("date_or_empty", "a date YYYY-MM-DD, or empty", _date_or_empty),
+    "SAFE_OUTCOMES_REPORT_PERIOD_END": Form("date_or_empty", "a date YYYY-MM-DD, or empty", date_or_empty),
     "SAFE_OUTCOMES_REPORT_AS_OF": Form(
-        "datetime_or_empty", "an ISO date or date-time like 2025-06-30T09:00, or empty", _datetime_or_empty
+        "datetime_or_empty", "an ISO date or date-time like 2025-06-30T09:00, or empty", datetime_or_empty
     ),
     "SAFE_OUTCOMES_REPORT_CHANGES_SINCE": Form(
-        "datetime_or_empty", "an ISO date or date-time like 2025-03-31, or empty", _datetime_or_empty
+        "datetime_or_empty", "an ISO date or date-time like 2025-03-31, or empty", datetime_or_empty
     ),
-    "SAFE_OUTCOMES_ALERT_WEBHOOK_URL": Form("url_or_empty", "an http(s) URL, or empty to send nothing", _url(True)),
-    "SAFE_OUTCOMES_UI_URL": Form("url", "an http(s) URL like http://127.0.0.1:3000", _url(False)),
-}
-
-# A setting without a form above is checked by its default's type.
-TYPE_FORMS: dict[type, Form] = {
-    bool: Form("bool", "true or false (or 1 or 0)", _bool),
-    int: Form("whole_number", "a whole number, 0 or more", _whole_number(0)),
-    float: Form("number", "a number, 0 or more, like 30 or 30.5", _number(0.0, strictly_above=False)),
-    str: Form("text", "any text", _text),
+    "SAFE_OUTCOMES_ALERT_WEBHOOK_URL": Form("url_or_empty", "an http(s) URL, or empty to send nothing", url(True)),
+    "SAFE_OUTCOMES_UI_URL": Form("url", "an http(s) URL like http://127.0.0.1:3000", url(False)),
 }
 
 
@@ -365,7 +211,7 @@ def parse(name: str, text: str) -> Any:
     wanted = form(name)
     try:
         return wanted.parse(text)
-    except _FormError as error:
+    except FormError as error:
         shown = "(value hidden)" if name in SECRETS else repr(text)
         reason = f"; {error}" if str(error) else ""
         raise SettingError(f"{name}={shown}: expected {wanted.expected}{reason}") from None

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import sample_copy
 from tests.dfe_support import query
-from warehouse.report_document import _format
+from warehouse.report_format import formatted
 
 ROOT = Path(__file__).resolve().parents[1]
 DORSET = "E06000059"
@@ -204,7 +204,7 @@ def test_a_revision_reaches_the_snapshot_and_the_report(first_run: Path, tmp_pat
         assert f"<th scope='row'>{title}</th><td>revised</td>" in html
     else:
         rows = [
-            f"<tr><th scope='row'>{label}</th><td>{_format(value, unit)}</td>"
+            f"<tr><th scope='row'>{label}</th><td>{formatted(value, unit)}</td>"
             for (_, _, label), (value, _) in changed.items()
         ]
         assert any(row in html for row in rows), f"none of {rows} is in the report"

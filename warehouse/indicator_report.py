@@ -1,4 +1,4 @@
-"""`marts.indicator_report`: the report-ready card per indicator, council and period, and the value history.
+"""`marts.indicator_report`: the report-ready card per indicator, council and period.
 
 Driven by `marts.indicator_values` and `marts.indicator_catalogue` only: any source's rows with a catalogue id
 become cards, so a new publisher's indicators reach the report without a change here. For each council value
@@ -7,9 +7,9 @@ region and statistical-neighbour comparators with Fingertips' wording, direction
 comparable period, the recent trend (annual series) or a process-control signal (rolling series), a RAG status
 against the local targets, caveats and a commentary stub for the lead officer to edit.
 
-`marts.indicator_value_history` keeps every value as published and when it changed, so `changes_between` lists
-new periods and revisions between two builds, and `compute_report(con, as_of=...)` rebuilds the report as it
-stood on an earlier date. Computing reads only `marts` tables, so it works on the published snapshot too.
+Each build first records the value history (`warehouse.value_history`), so `compute_report(con, as_of=...)`
+rebuilds the report as it stood on an earlier date and `marts.changes_since` lists what is new or revised.
+Computing reads only `marts` tables, so it works on the published snapshot too.
 """
 
 from __future__ import annotations
@@ -26,22 +26,9 @@ import pandas as pd
 
 from warehouse import statistics as st
 from warehouse.database import transaction
+from warehouse.value_history import CURRENT_VALUES, VALUES_AS_OF, changes_between, record_history
 
 ENGLAND = "E92000001"
-KEY = ["indicator_id", "area_code", "period_type", "period_start", "period_end", "variant"]
-COMPARED = ["value", "value_status", "lower_95", "upper_95", "numerator", "denominator"]
-
-# The current values with when their file was fetched and the publisher's Last-Modified (meta is not published).
-CURRENT_VALUES = """
-    select v.*, coalesce(l.finished_at, l.started_at) as retrieved_at, l.last_modified as published_at
-    from marts.indicator_values v left join meta.loads l on l.load_id = v.load_id
-"""
-
-# The values as they stood at a point in time, from the history.
-VALUES_AS_OF = """
-    select * exclude (recorded_at, superseded_at) from marts.indicator_value_history
-    where recorded_at <= $as_of and (superseded_at is null or superseded_at > $as_of)
-"""
 
 # Headline variant per indicator (configured, else 'all', else the first), the council rows with their region,
 # and the England, region and neighbour-mean comparators for the same period.
@@ -348,65 +335,6 @@ def compute_report(
         row["caveats"] = _caveats(row)
         row["commentary"] = _commentary(row)
     return pd.DataFrame.from_records(records)[REPORT_COLUMNS]
-
-
-def record_history(con: duckdb.DuckDBPyConnection, built_at: datetime) -> tuple[int, int]:
-    """Close history rows whose value changed or vanished, add new and changed ones; (added, withdrawn)."""
-    key = " and ".join(f"c.{column} = h.{column}" for column in KEY)
-    same = " and ".join(f"c.{column} is not distinct from h.{column}" for column in COMPARED)
-    con.execute(f"create or replace temp table current_values as {CURRENT_VALUES}")
-    withdrawn = con.execute(
-        f"""
-        select count(*) from marts.indicator_value_history h
-        where h.superseded_at is null and not exists (select 1 from current_values c where {key})
-        """
-    ).fetchall()[0][0]
-    con.execute(
-        f"""
-        update marts.indicator_value_history h set superseded_at = $built_at
-        where h.superseded_at is null and not exists (select 1 from current_values c where {key} and {same})
-        """,
-        {"built_at": built_at},
-    )
-    added = con.execute(
-        f"""
-        insert into marts.indicator_value_history by name
-        select c.*, $built_at as recorded_at, null as superseded_at from current_values c
-        where not exists (
-            select 1 from marts.indicator_value_history h where h.superseded_at is null and {key}
-        )
-        """,
-        {"built_at": built_at},
-    ).fetchall()[0][0]
-    return added, withdrawn
-
-
-def changes_between(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime | None = None) -> pd.DataFrame:
-    """New periods, revised values and withdrawn values between two points in time (until: now)."""
-    until = until or datetime.max
-    key = ", ".join(KEY)
-    return con.execute(
-        f"""
-        with before as (select * from ({VALUES_AS_OF.replace("$as_of", "$since")})),
-        after as (select * from ({VALUES_AS_OF.replace("$as_of", "$until")}))
-        select coalesce(a.indicator_id, b.indicator_id) as indicator_id,
-               coalesce(a.area_code, b.area_code) as area_code, coalesce(a.area_name, b.area_name) as area_name,
-               coalesce(a.period_type, b.period_type) as period_type,
-               coalesce(a.period_label, b.period_label) as period_label,
-               coalesce(a.period_start, b.period_start) as period_start,
-               coalesce(a.period_end, b.period_end) as period_end, coalesce(a.variant, b.variant) as variant,
-               case when b.indicator_id is null then 'new period' when a.indicator_id is null then 'withdrawn'
-                    else 'revised' end as change,
-               b.value as previous_value, a.value as value, b.value_status as previous_status,
-               a.value_status as value_status, b.load_id as previous_load_id, a.load_id as load_id,
-               b.retrieved_at as previous_retrieved_at, a.retrieved_at as retrieved_at, a.published_at
-        from after a full outer join before b using ({key})
-        where a.indicator_id is null or b.indicator_id is null
-           or a.value is distinct from b.value or a.value_status is distinct from b.value_status
-        order by all
-        """,
-        {"since": since, "until": until},
-    ).df()
 
 
 def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

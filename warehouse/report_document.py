@@ -2,10 +2,9 @@
 
 Each page has the headline figure, its comparison with England, the region and the statistical neighbours,
 a trend chart with England, the table of recent periods under the chart, caveats, the source, and the commentary
-stub. Charts are Vega-Lite specifications (built with Altair) rendered here to inline SVG by `vl-convert`,
-which bundles the Vega runtime: the file loads nothing from a network, so it opens on a council laptop with
-no internet, prints, and passes through email. The specification travels with each chart as JSON for anyone who
-wants to re-render it interactively.
+stub. The charts are drawn as inline SVG by `report_charts` and figures and verdicts are written by
+`report_format`, so this module is the page layout alone: the file loads nothing from a network, so it opens on
+a council laptop with no internet, prints, and passes through email.
 
 Accessibility: real headings, a summary table, every chart has a text alternative and the data table under it,
 and every verdict is a word (with a symbol), never colour alone.
@@ -13,33 +12,17 @@ and every verdict is a word (with a symbol), never colour alone.
 
 from __future__ import annotations
 
-import html
-import json
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import altair as alt
 import duckdb
 import pandas as pd
-import vl_convert
 
 from warehouse.indicator_report import compute_report
+from warehouse.report_charts import trend_figure
+from warehouse.report_format import as_float, css_class, esc, formatted, words
 
 RECENT_PERIODS = 8
-CHART_PERIODS = 20
-SYMBOLS = {
-    "better": "▲ better",
-    "worse": "▼ worse",
-    "similar": "● similar",
-    "higher": "▲ higher",
-    "lower": "▼ lower",
-    "improving": "↗ improving",
-    "worsening": "↘ worsening",
-    "no significant change": "→ no significant change",
-    "increasing": "↑ increasing",
-    "decreasing": "↓ decreasing",
-}
 RAG_WORDS = {"green": "Green: target met", "amber": "Amber: close to target", "red": "Red: target missed"}
 
 
@@ -52,38 +35,6 @@ class RenderedReport:
     period: str
 
 
-def _number(value: object) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    number = float(value)
-    return None if math.isnan(number) else number
-
-
-def _format(value: object, unit: str) -> str:
-    number = _number(value)
-    if number is None:
-        return "&ndash;"
-    if unit == "percent":
-        return f"{number:.1f}%"
-    if unit == "count":
-        return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
-    return f"{number:,.1f}"
-
-
-def _words(verdict: object) -> str:
-    if verdict is None or (isinstance(verdict, float) and math.isnan(verdict)):
-        return "not assessed"
-    return SYMBOLS.get(str(verdict), str(verdict))
-
-
-def _css_class(verdict: object) -> str:
-    return {"better": "good", "improving": "good", "worse": "bad", "worsening": "bad"}.get(str(verdict), "neutral")
-
-
-def _e(value: object) -> str:
-    return html.escape("" if value is None else str(value))
-
-
 def headline_period_type(series: pd.DataFrame, configured: str | None) -> str:
     """The configured period type when the indicator has it, else the type with the latest period."""
     types = set(series["period_type"])
@@ -92,76 +43,10 @@ def headline_period_type(series: pd.DataFrame, configured: str | None) -> str:
     return str(series.sort_values(["period_end", "period_type"]).iloc[-1]["period_type"])
 
 
-def chart_spec(series: pd.DataFrame, title: str, unit: str, area_name: str) -> dict:
-    """Vega-Lite: the council's values with their 95% interval, and England's, by period."""
-    rows = []
-    for row in series.itertuples():
-        rows.append(
-            {
-                "period": row.period_label,
-                "order": str(row.period_end),
-                "series": area_name,
-                "value": _number(row.value),
-                "lower": _number(row.lower_95),
-                "upper": _number(row.upper_95),
-            }
-        )
-        if _number(row.england_value) is not None and unit != "count":
-            rows.append(
-                {
-                    "period": row.period_label,
-                    "order": str(row.period_end),
-                    "series": "England",
-                    "value": _number(row.england_value),
-                    "lower": None,
-                    "upper": None,
-                }
-            )
-    data = pd.DataFrame(rows)
-    order = list(dict.fromkeys(series.sort_values("period_end")["period_label"]))
-    x = alt.X("period:N", sort=order, title="Period", axis=alt.Axis(labelAngle=-40, labelLimit=140))
-    y_title = "Per cent" if unit == "percent" else unit.capitalize()
-    colour = alt.Color(
-        "series:N", scale=alt.Scale(domain=[area_name, "England"], range=["#1d4e89", "#b35806"]), title=None
-    )
-    dash = alt.StrokeDash(
-        "series:N", scale=alt.Scale(domain=[area_name, "England"], range=[[1, 0], [6, 4]]), title=None
-    )
-    shape = alt.Shape(
-        "series:N", scale=alt.Scale(domain=[area_name, "England"], range=["circle", "square"]), title=None
-    )
-    base = alt.Chart(data)
-    band = (
-        base.transform_filter("datum.lower != null")
-        .mark_errorbar(ticks=True, color="#1d4e89")
-        .encode(x=x, y=alt.Y("lower:Q", title=y_title, scale=alt.Scale(zero=False)), y2="upper:Q")
-    )
-    lines = base.mark_line(point=False).encode(x=x, y=alt.Y("value:Q", title=y_title), color=colour, strokeDash=dash)
-    points = base.mark_point(filled=True, size=50).encode(x=x, y="value:Q", color=colour, shape=shape)
-    chart = (band + lines + points).properties(width=560, height=240, title=title)
-    return chart.to_dict()
-
-
-def render_chart(spec: dict, alt_text: str) -> str:
-    """Inline SVG of the spec, labelled for screen readers."""
-    svg = vl_convert.vegalite_to_svg(spec)
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{_e(alt_text)}" ', 1)
-
-
-def _alt_text(series: pd.DataFrame, title: str, unit: str, area_name: str) -> str:
-    first, last = series.iloc[0], series.iloc[-1]
-    england = f"; England {_format(last.england_value, unit)}" if _number(last.england_value) is not None else ""
-    return (
-        f"Line chart of {title} for {area_name}, {first.period_label} to {last.period_label}: "
-        f"from {_format(first.value, unit)} to {_format(last.value, unit)}{england}. "
-        "The table below the chart gives every value."
-    )
-
-
 def _table(series: pd.DataFrame, unit: str, area_name: str, caption: str) -> str:
     head = (
         "<tr><th scope='col'>Period</th>"
-        f"<th scope='col'>{_e(area_name)}</th><th scope='col'>95% interval</th>"
+        f"<th scope='col'>{esc(area_name)}</th><th scope='col'>95% interval</th>"
         "<th scope='col'>Numerator</th><th scope='col'>Denominator</th>"
         "<th scope='col'>England</th><th scope='col'>Region</th><th scope='col'>Neighbours</th>"
         "<th scope='col'>vs England</th><th scope='col'>Change</th></tr>"
@@ -169,18 +54,18 @@ def _table(series: pd.DataFrame, unit: str, area_name: str, caption: str) -> str
     body = []
     for row in series.itertuples():
         interval = (
-            f"{_format(row.lower_95, unit)} &ndash; {_format(row.upper_95, unit)}"
-            if _number(row.lower_95) is not None
+            f"{formatted(row.lower_95, unit)} &ndash; {formatted(row.upper_95, unit)}"
+            if as_float(row.lower_95) is not None
             else "&ndash;"
         )
         body.append(
-            f"<tr><th scope='row'>{_e(row.period_label)}</th><td>{_format(row.value, unit)}</td><td>{interval}</td>"
-            f"<td>{_format(row.numerator, 'count')}</td><td>{_format(row.denominator, 'count')}</td>"
-            f"<td>{_format(row.england_value, unit)}</td><td>{_format(row.region_value, unit)}</td>"
-            f"<td>{_format(row.neighbours_mean, unit)}</td><td>{_e(_words(row.vs_england))}</td>"
-            f"<td>{_e(_words(row.direction_of_travel))}</td></tr>"
+            f"<tr><th scope='row'>{esc(row.period_label)}</th><td>{formatted(row.value, unit)}</td><td>{interval}</td>"
+            f"<td>{formatted(row.numerator, 'count')}</td><td>{formatted(row.denominator, 'count')}</td>"
+            f"<td>{formatted(row.england_value, unit)}</td><td>{formatted(row.region_value, unit)}</td>"
+            f"<td>{formatted(row.neighbours_mean, unit)}</td><td>{esc(words(row.vs_england))}</td>"
+            f"<td>{esc(words(row.direction_of_travel))}</td></tr>"
         )
-    return f"<table><caption>{_e(caption)}</caption><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<table><caption>{esc(caption)}</caption><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _page(series: pd.DataFrame, number: int) -> tuple[str, int]:
@@ -188,8 +73,9 @@ def _page(series: pd.DataFrame, number: int) -> tuple[str, int]:
     unit, title, area = str(latest.unit), str(latest.title), str(latest.area_name)
     anchor = f"indicator-{latest.indicator_id}"
     interval = (
-        f" (95% interval {_format(latest.lower_95, unit)} to {_format(latest.upper_95, unit)}, {_e(latest.ci_method)})"
-        if _number(latest.lower_95) is not None
+        f" (95% interval {formatted(latest.lower_95, unit)} to {formatted(latest.upper_95, unit)}, "
+        f"{esc(latest.ci_method)})"
+        if as_float(latest.lower_95) is not None
         else ""
     )
     comparisons = []
@@ -199,46 +85,35 @@ def _page(series: pd.DataFrame, number: int) -> tuple[str, int]:
         (f"Statistical neighbours (mean of {latest.neighbours_count})", latest.vs_neighbours, latest.neighbours_mean),
     ):
         if unit == "count":
-            comparisons.append(f"<li>Not compared with {_e(label)}: a count depends on the size of the area.</li>")
+            comparisons.append(f"<li>Not compared with {esc(label)}: a count depends on the size of the area.</li>")
             continue
         comparisons.append(
-            f"<li><span class='verdict {_css_class(verdict)}'>{_e(_words(verdict))}</span> compared with "
-            f"{_e(label)}: {_format(value, unit)}</li>"
+            f"<li><span class='verdict {css_class(verdict)}'>{esc(words(verdict))}</span> compared with "
+            f"{esc(label)}: {formatted(value, unit)}</li>"
         )
     rag = RAG_WORDS.get(str(latest.rag_status)) if latest.rag_status else None
-    charted = series.tail(CHART_PERIODS)
-    charts = 0
-    chart_html = "<p>No chart: fewer than two periods are available.</p>"
-    if len(charted) >= 2:
-        spec = chart_spec(charted, title, unit, area)
-        alt_text = _alt_text(charted, title, unit, area)
-        chart_html = (
-            f"<figure class='chart'>{render_chart(spec, alt_text)}"
-            f"<figcaption>{_e(alt_text)}</figcaption>"
-            f"<script type='application/vnd.vegalite+json' class='chart-spec'>{json.dumps(spec)}</script></figure>"
-        )
-        charts = 1
+    chart_html, charts = trend_figure(series, title, unit, area)
     caveats = [c for c in str(latest.caveats or "").split("; ") if c]
-    caveat_html = "".join(f"<li>{_e(c)}</li>" for c in caveats) or "<li>None recorded.</li>"
-    trend = f"{_words(latest.trend)} ({_e(latest.trend_method)})" if latest.trend_method else "not assessed"
+    caveat_html = "".join(f"<li>{esc(c)}</li>" for c in caveats) or "<li>None recorded.</li>"
+    trend = f"{words(latest.trend)} ({esc(latest.trend_method)})" if latest.trend_method else "not assessed"
     return (
         f"""
-<section class="page indicator" id="{_e(anchor)}" aria-labelledby="{_e(anchor)}-title">
-  <h2 id="{_e(anchor)}-title">{number}. {_e(title)}</h2>
-  <p class="meta">Indicator <code>{_e(latest.indicator_id)}</code> · {_e(unit)} · polarity: {_e(latest.polarity)}</p>
+<section class="page indicator" id="{esc(anchor)}" aria-labelledby="{esc(anchor)}-title">
+  <h2 id="{esc(anchor)}-title">{number}. {esc(title)}</h2>
+  <p class="meta">Indicator <code>{esc(latest.indicator_id)}</code> · {esc(unit)} · polarity: {esc(latest.polarity)}</p>
   <div class="headline">
-    <p class="figure"><span class="value">{_format(latest.value, unit)}</span>
-       <span class="period">{_e(area)}, {_e(latest.period_label)}</span></p>
-    <p>{_format(latest.value, unit)}{interval}.</p>
+    <p class="figure"><span class="value">{formatted(latest.value, unit)}</span>
+       <span class="period">{esc(area)}, {esc(latest.period_label)}</span></p>
+    <p>{formatted(latest.value, unit)}{interval}.</p>
     {_rag_html(latest, rag, unit)}
   </div>
   <h3>Comparison</h3>
   <ul class="comparisons">{"".join(comparisons)}</ul>
-  <p>Basis: {_e(latest.significance_basis)}.</p>
+  <p>Basis: {esc(latest.significance_basis)}.</p>
   <h3>Direction of travel</h3>
-  <p>Against {_e(latest.previous_period_label or "no earlier comparable period")}
-     ({_format(latest.previous_value, unit)}):
-     <span class="verdict {_css_class(latest.direction_of_travel)}">{_e(_words(latest.direction_of_travel))}</span>.
+  <p>Against {esc(latest.previous_period_label or "no earlier comparable period")}
+     ({formatted(latest.previous_value, unit)}):
+     <span class="verdict {css_class(latest.direction_of_travel)}">{esc(words(latest.direction_of_travel))}</span>.
      Trend: {trend}.</p>
   <h3>Trend</h3>
   {chart_html}
@@ -246,10 +121,10 @@ def _page(series: pd.DataFrame, number: int) -> tuple[str, int]:
   <h3>Caveats</h3>
   <ul>{caveat_html}</ul>
   <h3>Commentary</h3>
-  <div class="commentary" contenteditable="true"><p>{_e(latest.commentary)}</p></div>
-  <p class="source">Source: <a href="{_e(latest.source_url)}">{_e(latest.source_url)}</a>
-     (file sha256 <code>{_e(latest.source_sha256)}</code>; retrieved {_e(latest.as_of)};
-     published {_e(latest.published_at or "date not given")}{"; provisional" if latest.provisional else ""}).</p>
+  <div class="commentary" contenteditable="true"><p>{esc(latest.commentary)}</p></div>
+  <p class="source">Source: <a href="{esc(latest.source_url)}">{esc(latest.source_url)}</a>
+     (file sha256 <code>{esc(latest.source_sha256)}</code>; retrieved {esc(latest.as_of)};
+     published {esc(latest.published_at or "date not given")}{"; provisional" if latest.provisional else ""}).</p>
 </section>""",
         charts,
     )
@@ -258,8 +133,8 @@ def _page(series: pd.DataFrame, number: int) -> tuple[str, int]:
 def _rag_html(latest: object, rag: str | None, unit: str) -> str:
     if not rag:
         return ""
-    target = _format(latest.target, unit)
-    return f"<p class='rag rag-{_e(latest.rag_status)}'><strong>{_e(rag)}</strong> (local target {target})</p>"
+    target = formatted(latest.target, unit)
+    return f"<p class='rag rag-{esc(latest.rag_status)}'><strong>{esc(rag)}</strong> (local target {target})</p>"
 
 
 def _changes_table(changes: pd.DataFrame, titles: dict[str, str]) -> str:
@@ -271,8 +146,8 @@ def _changes_table(changes: pd.DataFrame, titles: dict[str, str]) -> str:
         periods = list(dict.fromkeys(group.sort_values("period_end")["period_label"]))
         shown = ", ".join(periods[-6:]) + (f" and {len(periods) - 6} earlier" if len(periods) > 6 else "")
         rows.append(
-            f"<tr><th scope='row'>{_e(titles.get(indicator_id, indicator_id))}</th><td>{_e(change)}</td>"
-            f"<td>{len(group)}</td><td>{_e(shown)}</td></tr>"
+            f"<tr><th scope='row'>{esc(titles.get(indicator_id, indicator_id))}</th><td>{esc(change)}</td>"
+            f"<td>{len(group)}</td><td>{esc(shown)}</td></tr>"
         )
     return (
         "<table><caption>New periods, revised and withdrawn values (every variant)</caption><thead><tr>"
@@ -347,11 +222,11 @@ def render_report(
         latest_end = max(latest_end or latest.period_end, latest.period_end)
         unit = str(latest.unit)
         summary.append(
-            f"<tr><th scope='row'><a href='#indicator-{_e(indicator_id)}'>{_e(latest.title)}</a></th>"
-            f"<td>{_e(latest.period_label)}</td><td>{_format(latest.value, unit)}</td>"
-            f"<td>{'not compared: a count' if unit == 'count' else _e(_words(latest.vs_england))}</td>"
-            f"<td>{_e(_words(latest.direction_of_travel))}</td>"
-            f"<td>{_e(RAG_WORDS.get(str(latest.rag_status), 'no target'))}</td></tr>"
+            f"<tr><th scope='row'><a href='#indicator-{esc(indicator_id)}'>{esc(latest.title)}</a></th>"
+            f"<td>{esc(latest.period_label)}</td><td>{formatted(latest.value, unit)}</td>"
+            f"<td>{'not compared: a count' if unit == 'count' else esc(words(latest.vs_england))}</td>"
+            f"<td>{esc(words(latest.direction_of_travel))}</td>"
+            f"<td>{esc(RAG_WORDS.get(str(latest.rag_status), 'no target'))}</td></tr>"
         )
     period = str(pd.Timestamp(latest_end).date())
     title = f"Outcomes Monitoring Report: {outcome.capitalize()}: {area_name}, data to {period}"
@@ -362,12 +237,12 @@ def render_report(
     document = f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)}</title><style>{STYLE}</style></head>
+<title>{esc(title)}</title><style>{STYLE}</style></head>
 <body>
 <header>
-  <h1>{_e(title)}</h1>
-  <p>Population indicators of the "{_e(outcome.capitalize())}" outcome for {_e(area_name)} ({_e(area_code)}),
-     compared with England, the region and statistical neighbours, built {_e(built)}. Members are invited to
+  <h1>{esc(title)}</h1>
+  <p>Population indicators of the "{esc(outcome.capitalize())}" outcome for {esc(area_name)} ({esc(area_code)}),
+     compared with England, the region and statistical neighbours, built {esc(built)}. Members are invited to
      consider the evidence and commentaries and decide whether they are comfortable with the direction of travel.</p>
 </header>
 <main>
@@ -382,7 +257,7 @@ def render_report(
      signal.</p>
 </section>
 <section aria-labelledby="changes-title">
-  <h2 id="changes-title">What changed since {_e(since)}</h2>
+  <h2 id="changes-title">What changed since {esc(since)}</h2>
   {_changes_table(changes, titles)}
 </section>
 {"".join(pages)}
