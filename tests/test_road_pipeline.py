@@ -339,3 +339,24 @@ def test_a_change_in_casualties_alone_rebuilds_the_indicators(
     assert {"landing/dft_casualties", "clean/dft_casualties", "marts/road_indicators"} <= built
     assert "landing/dft_collisions" not in built  # the unchanged table is not landed again
     assert values(data_dir, "road_ksi", "unadjusted", DORSET)["2022"] == 2 + 1
+
+
+def test_dfts_missing_code_is_missing_and_the_district_places_the_collision(
+    data_dir: Path, httpserver: HTTPServer
+) -> None:
+    """DfT writes -1 where a code is missing: a collision whose current highway authority is -1 is placed through
+    its district like one with a blank (issue 16: its casualties had dropped out of the council's KSI)."""
+    files = stats19_files()
+    path = f"{FOLDER}dft-road-casualty-statistics-collision-2022.csv"
+    lines = files[path].splitlines()
+    column = lines[0].split(",").index("local_authority_highway_current")
+    at = next(i for i, line in enumerate(lines) if line.startswith("2022550000007,"))
+    cells = lines[at].split(",")
+    assert cells[column] == ""
+    cells[column] = "-1"
+    lines[at] = ",".join(cells)
+    files[path] = "\n".join(lines) + "\n"
+    serve(httpserver, files)
+    result = run(live_resources(data_dir, httpserver, baseline=(2021, 2022)))
+    assert result.success, failures(result)
+    assert values(data_dir, "road_casualties", "all", BCP)["2022"] == 2  # as with a blank: Christchurch is BCP

@@ -13,8 +13,9 @@ create or replace temp table road_casualties_placed as
 select
     k.collision_year,
     c.collision_date,
+    -- DfT writes -1 where a code is missing: missing, like a blank, so the next rule places the collision.
     coalesce(
-        c.local_authority_highway_current,
+        nullif(c.local_authority_highway_current, '-1'),
         d.upper_tier_code,
         case when a.area_code is not null and a.valid_to is null then c.local_authority_highway end
     ) as highway_current,
@@ -31,8 +32,8 @@ select
 from clean.dft_casualties k
 join clean.dft_collisions c
     on c.collision_index = k.collision_index and c.collision_year = k.collision_year
-left join marts.district_to_upper_tier d on d.district_code = c.local_authority_ons_district
-left join marts.areas a on a.area_code = c.local_authority_highway;
+left join marts.district_to_upper_tier d on d.district_code = nullif(c.local_authority_ons_district, '-1')
+left join marts.areas a on a.area_code = nullif(c.local_authority_highway, '-1');
 
 create or replace temp table road_months as
 with placed as (
