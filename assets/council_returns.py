@@ -57,6 +57,7 @@ def _facts(path: Path) -> FileFacts:
 
 def _deliveries(landing: Landing) -> list[flow.Delivery]:
     settings = landing.resources.council_returns
+    settings.key()  # a key that cannot be used (too short, an empty key file) stops the run before anything lands
     drop = Path(settings.drop_dir)
     folders = {partition_key(as_at): folder for as_at, folder in returns.quarter_folders(drop).items()}
     missing = [quarter_end(quarter).isoformat() for quarter in landing.partitions if quarter not in folders]

@@ -201,6 +201,15 @@ def _name(text: str) -> str:
     return text
 
 
+def _key_or_empty(text: str) -> str:
+    # HMAC with a short key lets anyone who guesses it reverse the pseudonyms (warehouse.council_returns).
+    if text and len(text.encode()) < 32:
+        raise _FormError(
+            'it is shorter than 32 bytes; generate one with python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+    return text
+
+
 def _gss_code(text: str) -> str:
     if not re.fullmatch(r"E\d{8}", text):
         raise _FormError()
@@ -326,6 +335,9 @@ FORMS: dict[str, Form] = {
     "ROAD_BASELINE_FIRST_YEAR": YEAR,
     "ROAD_BASELINE_LAST_YEAR": YEAR,
     "COUNCIL_RETURNS_DROP_DIR": PATH,
+    "COUNCIL_RETURNS_PSEUDONYM_KEY": Form(
+        "secret_key", "a random secret of 32 bytes or more, or empty to generate one into the key file", _key_or_empty
+    ),
     "COUNCIL_RETURNS_KEY_FILE": PATH,
     "COUNCIL_RETURNS_REPORT_DIR": PATH,
     "COUNCIL_RETURNS_POPULATION_TABLE": Form("table", "a table like clean.ons_population_0_17", _table),

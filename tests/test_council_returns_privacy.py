@@ -1,13 +1,21 @@
 """Privacy mechanics: the keyed hash, the key's keeping, and the snapshot that never holds child-level tables."""
 
+import errno
+import os
+import resource
+import signal
 import stat
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from assets.resources import CouncilReturnsResource
-from warehouse.council_returns import pseudonym
+from pipelines import settings
+from warehouse.council_returns import PseudonymKeyError, pseudonym, pseudonym_key
 from warehouse.publish import publish_snapshot
+
+A_KEY = "a-secret-of-thirty-two-bytes-or-more"
 
 
 def test_pseudonym_is_keyed_stable_and_blank_for_a_blank_id() -> None:
@@ -25,7 +33,7 @@ def _resource(tmp_path: Path, key: str = "") -> CouncilReturnsResource:
 
 
 def test_key_comes_from_the_environment_setting_else_a_private_generated_file(tmp_path: Path) -> None:
-    assert _resource(tmp_path, "from-env").key() == b"from-env"
+    assert _resource(tmp_path, A_KEY).key() == A_KEY.encode()
     generated = _resource(tmp_path).key()
     assert len(generated) == 64
     assert _resource(tmp_path).key() == generated, "the same key on the next run, so pseudonyms stay stable"
@@ -46,3 +54,59 @@ def test_snapshot_never_copies_child_level_tables(tmp_path: Path) -> None:
     tables = snapshot.execute("select schema_name || '.' || table_name from duckdb_tables() order by 1").fetchall()
     snapshot.close()
     assert tables == [("clean.dft_collisions",), ("marts.indicator_values",)]
+
+
+@pytest.mark.parametrize("secret", ["Zq9!", "short-but-not-empty-secret", "k" * 31, "é" * 15])
+def test_a_short_key_from_the_setting_is_refused_by_name_without_echoing_it(tmp_path: Path, secret: str) -> None:
+    with pytest.raises(PseudonymKeyError) as raised:
+        _resource(tmp_path, secret).key()
+    message = str(raised.value)
+    assert "COUNCIL_RETURNS_PSEUDONYM_KEY" in message and "32 bytes" in message
+    assert "secrets.token_hex(32)" in message, "says how to make a good one"
+    assert secret not in message
+    assert not (tmp_path / "keys" / "k").exists(), "no key file is generated behind a refused setting"
+    # ...and the settings check refuses it before any run starts, without showing it either.
+    with pytest.raises(settings.SettingError) as refused:
+        settings.parse("COUNCIL_RETURNS_PSEUDONYM_KEY", secret)
+    assert str(refused.value).startswith("COUNCIL_RETURNS_PSEUDONYM_KEY=(value hidden): expected a random secret")
+    assert secret not in str(refused.value)
+
+
+def test_a_key_of_32_bytes_is_accepted_from_the_setting_and_by_the_settings_check(tmp_path: Path) -> None:
+    assert _resource(tmp_path, "k" * 32).key() == b"k" * 32
+    assert settings.parse("COUNCIL_RETURNS_PSEUDONYM_KEY", "k" * 32) == "k" * 32
+    assert settings.parse("COUNCIL_RETURNS_PSEUDONYM_KEY", "") == "", "unset or empty: the key file is used"
+
+
+@pytest.mark.parametrize("content", ["", "\n", "0123456789abcdef", "short-key-in-the-file\n"])
+def test_an_empty_or_short_key_file_is_refused_by_name_without_echoing_it(tmp_path: Path, content: str) -> None:
+    key_file = tmp_path / "keys" / "k"
+    key_file.parent.mkdir()
+    key_file.write_text(content)
+    with pytest.raises(PseudonymKeyError) as raised:
+        _resource(tmp_path).key()
+    message = str(raised.value)
+    assert str(key_file) in message and "32 bytes" in message
+    assert "delete the file" in message and "secrets.token_hex(32)" in message, "says what to do"
+    if content.strip():
+        assert content.strip() not in message
+    assert key_file.read_text() == content, "the file is left for its owner to restore or delete"
+
+
+def test_a_full_disk_while_the_key_is_generated_leaves_no_key_file(tmp_path: Path) -> None:
+    """A file size limit of 0 makes every write fail as a full disk does (EFBIG instead of ENOSPC)."""
+    key_file = tmp_path / "keys" / "k"
+    previous_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, hard))
+    try:
+        with pytest.raises(OSError) as raised:
+            pseudonym_key("", key_file)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous_handler)
+    assert raised.value.errno in (errno.EFBIG, errno.ENOSPC)
+    assert not key_file.exists(), "no empty key file that the next run would take for a key"
+    assert os.listdir(key_file.parent) == [], "no temporary file left behind"
+    key = pseudonym_key("", key_file)
+    assert len(key) == 64 and pseudonym_key("", key_file) == key, "the next run generates a proper key and keeps it"

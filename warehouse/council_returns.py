@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import pandas as pd
 from warehouse.database import transaction
 from warehouse.indicator_values import replace_rows
 from warehouse.loads import mark_published
+from warehouse.private import tighten, write_private
 
 SOURCE = "council_returns"
 VARIANT = "local_return"
@@ -112,19 +112,49 @@ def last_run_files(con: duckdb.DuckDBPyConnection, quarter: str) -> set[str]:
     return {row[0] for row in rows}
 
 
+KEY_SETTING = "COUNCIL_RETURNS_PSEUDONYM_KEY"
+KEY_MIN_BYTES = 32
+KEY_RECIPE = 'python -c "import secrets; print(secrets.token_hex(32))"'
+
+
+class PseudonymKeyError(ValueError):
+    """The pseudonymisation key cannot be used: the message names the setting or the file and what to do.
+
+    It never holds the key: a key in a message would be in the console, Dagster's event log and compute logs.
+    """
+
+
 def pseudonym_key(secret: str, key_file: Path) -> bytes:
     """The pseudonymisation key: `secret` when given, else one generated once into `key_file` (owner-only).
 
-    The key never enters the warehouse, so the warehouse alone cannot turn a pseudonym back into a child.
+    The key never enters the warehouse, so the warehouse alone cannot turn a pseudonym back into a child. A key
+    shorter than 32 bytes is refused, from the setting or the file: HMAC with a short (or empty) key lets anyone
+    who guesses it turn every pseudonym back into a child id by hashing the council's ids.
     """
     if secret:
+        if len(secret.encode()) < KEY_MIN_BYTES:
+            raise PseudonymKeyError(
+                f"{KEY_SETTING} is shorter than {KEY_MIN_BYTES} bytes, so anyone who guesses it could turn the "
+                f"pseudonyms back into child ids. Set it to a random secret of {KEY_MIN_BYTES} bytes or more "
+                f"(e.g. the output of {KEY_RECIPE}), or unset it to use the key generated in the key file "
+                "(COUNCIL_RETURNS_KEY_FILE)."
+            )
         return secret.encode()
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return key_file.read_text().strip().encode()
+        # Written whole or not at all, and never over a key another run generated meanwhile.
+        write_private(key_file, secrets.token_hex(32).encode(), replace=False)
+    tighten(key_file)
+    key = key_file.read_text().strip().encode()
+    if len(key) < KEY_MIN_BYTES:
+        state = "is empty" if not key else f"holds fewer than {KEY_MIN_BYTES} bytes"
+        raise PseudonymKeyError(
+            f"the pseudonymisation key file {key_file} {state} (a disk that was full when it was written leaves "
+            "it so), and a short key would let anyone turn the pseudonyms back into child ids. Put back the key "
+            "from your copy of it; or, if none was kept, delete the file (a new key is generated on the next run) "
+            f"and re-run every quarter, so that all pseudonyms use the new key; or set {KEY_SETTING} to a random "
+            f"secret of {KEY_MIN_BYTES} bytes or more (e.g. the output of {KEY_RECIPE})."
+        )
+    return key
 
 
 def pseudonym(key: bytes, child_id: str | None) -> str | None:
