@@ -149,6 +149,58 @@ def test_bad_extract_is_reported_and_changes_nothing(good: Path, tmp_path: Path,
     assert report["child"].str.fullmatch(r"[0-9a-f]{20}|").all()
 
 
+def _replace_xml_value(folder: Path, element: str, bad: str) -> tuple[str, int]:
+    path = folder / "cin_census.xml"
+    text = path.read_text()
+    start = text.index(f"<{element}>") + len(element) + 2
+    path.write_text(text[:start] + bad + text[text.index("<", start) :])
+    return "cin_census.xml", text[:start].count("\n") + 1
+
+
+def _replace_csv_value(folder: Path, column: str, bad: str) -> tuple[str, int]:
+    path = folder / "ssda903_header.csv"
+    lines = _lines(path)
+    row = lines[3].split(",")
+    row[lines[0].split(",").index(column)] = bad
+    lines[3] = ",".join(row)
+    _write_lines(path, lines)
+    return "ssda903_header.csv", 4
+
+
+# case: (how the value is put in, element or column, the invalid personal value)
+PERSONAL_CASES = {
+    "cin_birth_date": (_replace_xml_value, "PersonBirthDate", "2011-02-30"),
+    "cin_upn": (_replace_xml_value, "UPN", "Q12345X789012"),
+    "s903_birth_date": (_replace_csv_value, "DOB", "30/02/2011"),
+}
+
+
+@pytest.mark.parametrize("case", list(PERSONAL_CASES))
+def test_an_invalid_personal_value_is_never_quoted_only_its_place(good: Path, tmp_path: Path, case: str) -> None:
+    """Where the value is wrong reaches the data officer; the value itself (a birth date, a UPN) goes nowhere."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(good, data_dir)
+    change, field, bad = PERSONAL_CASES[case]
+    file, line = change(data_dir / "drop" / AS_AT, field, bad)
+
+    result = run_quarter(make_resources(data_dir), Q4)
+
+    assert not result.success
+    report = pd.read_csv(data_dir / "reports" / f"{AS_AT}-problems.csv", dtype=str, keep_default_na=False)
+    found = report[(report["severity"] == "error") & (report["file"] == file) & (report["field"] == field)]
+    assert str(line) in found["line"].tolist(), report.to_string()
+    events = " ".join(str(event) for event in result.all_events)  # messages, failures and metadata of the run
+    con = duckdb.connect(str(data_dir / "warehouse" / "outcomes.duckdb"), read_only=True)
+    try:
+        logged = " ".join(str(row[0]) for row in con.execute("select message from meta.loads").fetchall())
+    finally:
+        con.close()
+    for text, where in ((report.to_csv(index=False), "the report"), (events, "Dagster's events"), (logged, "loads")):
+        assert bad not in text, f"the invalid value in {where}"
+    if file.endswith(".xml"):
+        assert field in events and f"line {line}" in events, "the run's failure says which element and line"
+
+
 def test_generated_deliberate_errors_all_reach_the_report(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     generate(data_dir / "drop", [date(2025, 3, 31)], seed=11, children=60, errors=True)

@@ -11,8 +11,10 @@ import duckdb
 import pytest
 
 from assets.resources import CouncilReturnsResource
+from checks.council_returns import holds
+from checks.rules import Suite
 from pipelines import settings
-from warehouse.council_returns import PseudonymKeyError, pseudonym, pseudonym_key
+from warehouse.council_returns import PseudonymKeyError, problem_rows, pseudonym, pseudonym_key
 from warehouse.publish import publish_snapshot
 
 A_KEY = "a-secret-of-thirty-two-bytes-or-more"
@@ -110,3 +112,30 @@ def test_a_full_disk_while_the_key_is_generated_leaves_no_key_file(tmp_path: Pat
     assert os.listdir(key_file.parent) == [], "no temporary file left behind"
     key = pseudonym_key("", key_file)
     assert len(key) == 64 and pseudonym_key("", key_file) == key, "the next run generates a proper key and keeps it"
+
+
+def test_a_rule_on_a_personal_column_names_it_in_the_report_without_its_value() -> None:
+    con = duckdb.connect()
+    con.execute("create schema landing")
+    con.execute(
+        "create table landing.s903_header as select '2025-01-01' as quarter, date '2025-03-31' as as_at, "
+        "'C1' as child, date '2011-07-14' as dob, 'DT1 1AA' as home_post, 'h.csv' as _source_file, "
+        "2 as _source_row"
+    )
+    suite = Suite(
+        "s903_header_notes",
+        "landing.s903_header",
+        {
+            "quarter": "quarter",
+            "child": "child",
+            "_source_file": "_source_file",
+            "dob": "dob",
+            "home_post": "home_post",
+            "old_enough": "dob < date '2000-01-01'",
+        },
+        (holds("old_enough", "born before 2000", "dob", "home_post"),),
+    )
+    [row] = problem_rows(con, suite, "note", ["2025-01-01"], b"k" * 32)
+    assert (row["file"], row["line"], row["field"]) == ("h.csv", 2, "dob")
+    assert row["value"] == "dob=(left out: personal), home_post=(left out: personal)"
+    assert row["child"] == pseudonym(b"k" * 32, "C1")

@@ -37,6 +37,10 @@ CLEAN_TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "child_cla_episodes": ("s903_episodes", "child", ("decom", "dec", "ls", "rec")),
 }
 REPORT_COLUMNS = ["severity", "file", "line", "field", "child", "problem", "value", "quarter_end"]
+# Landing columns whose values are personal: a rule may name them in the problem report, never quote them.
+PERSONAL_COLUMNS = frozenset(
+    {"la_child_id", "child", "upn", "former_upn", "birth_date", "dob", "mc_dob", "home_post", "pl_post"}
+)
 
 
 class Rule(Protocol):
@@ -275,7 +279,12 @@ def problem_rows(
         # The council's child id never goes into the report: the `child` column carries its pseudonym.
         values = (
             " || ', ' || ".join(
-                f"'{column}=' || coalesce(cast(\"{column}\" as varchar), 'blank')"
+                f"'{column}=' || "
+                + (
+                    f"case when \"{column}\" is null then 'blank' else '(left out: personal)' end"
+                    if column in PERSONAL_COLUMNS
+                    else f"coalesce(cast(\"{column}\" as varchar), 'blank')"
+                )
                 for column in shown
                 if column != "child"
             )
