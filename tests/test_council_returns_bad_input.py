@@ -1,5 +1,7 @@
 """Bad extracts: each reaches the data officer's report (file, line, field) and leaves clean and marts as they were."""
 
+import csv
+import io
 import re
 import shutil
 from collections.abc import Callable
@@ -199,6 +201,29 @@ def test_an_invalid_personal_value_is_never_quoted_only_its_place(good: Path, tm
         assert bad not in text, f"the invalid value in {where}"
     if file.endswith(".xml"):
         assert field in events and f"line {line}" in events, "the run's failure says which element and line"
+
+
+def test_a_formula_in_a_cell_reaches_the_report_as_text_not_as_a_formula(good: Path, tmp_path: Path) -> None:
+    """A value from the council's file that Excel would run (formula injection) is written with a leading quote."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(good, data_dir)
+    path = data_dir / "drop" / AS_AT / "ssda903_episodes.csv"
+    lines = _lines(path)
+    row = lines[2].split(",")
+    malicious = "=cmd|' /C calc'!A0"
+    row[lines[0].split(",").index("DECOM")] = malicious
+    lines[2] = ",".join(row)
+    _write_lines(path, lines)
+
+    assert not run_quarter(make_resources(data_dir), Q4).success
+
+    written = (data_dir / "reports" / f"{AS_AT}-problems.csv").read_text()
+    cells = [cell for line in csv.reader(io.StringIO(written)) for cell in line]
+    assert "'" + malicious in cells, written
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    report = pd.read_csv(io.StringIO(written), dtype=str, keep_default_na=False)
+    [problem] = report[(report["file"] == "ssda903_episodes.csv") & (report["field"] == "DECOM")].to_dict("records")
+    assert (problem["line"], problem["value"]) == ("3", "'" + malicious)
 
 
 def test_generated_deliberate_errors_all_reach_the_report(tmp_path: Path) -> None:

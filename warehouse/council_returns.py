@@ -329,15 +329,31 @@ def parse_problem_rows(problems: Sequence[RowProblem], as_at: date, key: bytes) 
 
 
 def write_problem_report(rows: list[dict[str, object]], path: Path) -> pd.DataFrame:
-    """The data officer's report: one line per problem, errors first, then by file and line."""
+    """The data officer's report: one line per problem, errors first, then by file and line.
+
+    The officer opens it in Excel, and its values come from the council's files: a text cell that a spreadsheet
+    would take for a formula is written with a leading single quote (`spreadsheet_text`).
+    """
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     if not frame.empty:
         frame = frame.sort_values(["severity", "file", "line", "field"], key=_errors_first).reset_index(drop=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    frame.to_csv(partial, index=False)
+    frame.map(spreadsheet_text).to_csv(partial, index=False)
     partial.replace(path)
     return frame
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): =, +, -, @, tab, carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """A text cell for a CSV that people open in a spreadsheet: one that would start a formula (`=HYPERLINK(...)`,
+    `+cmd|...`, `@SUM(...)`) gets a leading single quote, as OWASP recommends, so it shows as the text it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _errors_first(column: pd.Series) -> pd.Series:
