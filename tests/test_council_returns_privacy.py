@@ -1,4 +1,6 @@
-"""Privacy mechanics: the keyed hash, the key's keeping, and the snapshot that never holds child-level tables."""
+"""Privacy mechanics: the keyed hash, the key's keeping, the snapshot that never holds child-level tables, values
+never quoted where they should not be, files for the owner only, and landing kept only as long as the setting says.
+"""
 
 import csv
 import errno
@@ -15,6 +17,7 @@ from assets.resources import CouncilReturnsResource
 from checks.council_returns import holds
 from checks.rules import Suite
 from pipelines import settings
+from sources.http import Downloader, HttpSettings, RawStore, build_session
 from warehouse.council_returns import (
     PseudonymKeyError,
     problem_rows,
@@ -23,6 +26,7 @@ from warehouse.council_returns import (
     spreadsheet_text,
     write_problem_report,
 )
+from warehouse.database import Warehouse
 from warehouse.publish import publish_snapshot
 
 A_KEY = "a-secret-of-thirty-two-bytes-or-more"
@@ -190,3 +194,74 @@ def test_every_text_cell_of_the_problem_report_is_safe_in_a_spreadsheet(tmp_path
         "'@problem",
         "'-1+1",
     ]
+
+
+# --- Files for the owner only: the warehouse, its .wal and .lock, the raw store, the key, the problem reports ---
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most machines have (022: files 0644, folders 0755), whatever this process had."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_the_warehouse_its_wal_and_lock_are_owner_only(tmp_path: Path, usual_umask: None) -> None:
+    store = Warehouse(tmp_path / "warehouse" / "w.duckdb")
+    with store.connect() as con:
+        con.execute("create table landing.children as select 'DC410007' as la_child_id")
+        con.execute("insert into landing.children values ('DC410008')")
+        wal = tmp_path / "warehouse" / "w.duckdb.wal"
+        assert wal.exists(), "DuckDB writes the rows to its log first"
+        assert mode(wal) == 0o600
+        con.execute("checkpoint")  # DuckDB deletes the log here and makes a new one at the next write
+        con.execute("insert into landing.children values ('DC410009')")
+        assert mode(wal) == 0o600
+    assert os.umask(0o022) == 0o022, "the process's umask is restored when the connection closes"
+    assert mode(tmp_path / "warehouse") == 0o700
+    assert mode(tmp_path / "warehouse" / "w.duckdb") == 0o600
+    assert mode(tmp_path / "warehouse" / "w.duckdb.lock") == 0o600
+
+
+def test_a_warehouse_made_before_the_rule_is_tightened_when_opened(tmp_path: Path, usual_umask: None) -> None:
+    path = tmp_path / "w.duckdb"
+    duckdb.connect(str(path)).close()
+    Path(f"{path}.lock").touch()
+    assert mode(path) == 0o644
+    with Warehouse(path).connect():
+        pass
+    assert (mode(path), mode(Path(f"{path}.lock"))) == (0o600, 0o600)
+
+
+def test_the_raw_store_is_owner_only(tmp_path: Path, usual_umask: None) -> None:
+    samples = tmp_path / "samples"
+    (samples / "data.example.org" / "files").mkdir(parents=True)
+    (samples / "data.example.org" / "files" / "a.csv").write_text("a,b\n1,2\n")
+    settings_ = HttpSettings()
+    store = tmp_path / "data" / "raw"
+    client = Downloader(build_session(settings_, sample_root=samples), RawStore(store), settings_)
+    fetched = client.fetch("https://data.example.org/files/a.csv", "dft", "collisions")
+    folders = [store, store / "dft", store / "dft" / "collisions", store / "dft" / "collisions" / "_index"]
+    assert [mode(folder) for folder in folders] == [0o700] * 4
+    files = [path for path in store.rglob("*") if path.is_file()]
+    assert fetched.path in files and len(files) == 2, "the file and its index entry"
+    assert [mode(path) for path in files] == [0o600, 0o600]
+    assert mode(tmp_path / "data") == 0o755, "the data folder above holds the published snapshot too"
+
+
+def test_the_generated_key_and_the_problem_report_are_owner_only(tmp_path: Path, usual_umask: None) -> None:
+    key_file = tmp_path / "keys" / "pseudonym.key"
+    pseudonym_key("", key_file)
+    assert (mode(key_file.parent), mode(key_file)) == (0o700, 0o600)
+    report = tmp_path / "reports" / "council_returns" / "2025-03-31-problems.csv"
+    write_problem_report([], report)
+    assert (mode(report.parent), mode(report)) == (0o700, 0o600)
+    assert mode(tmp_path / "reports") == 0o755, "only the folder made for the reports is private"
+    report.chmod(0o644)  # written before this rule: the next report replaces it owner-only
+    write_problem_report([], report)
+    assert mode(report) == 0o600

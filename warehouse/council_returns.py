@@ -332,15 +332,14 @@ def write_problem_report(rows: list[dict[str, object]], path: Path) -> pd.DataFr
     """The data officer's report: one line per problem, errors first, then by file and line.
 
     The officer opens it in Excel, and its values come from the council's files: a text cell that a spreadsheet
-    would take for a formula is written with a leading single quote (`spreadsheet_text`).
+    would take for a formula is written with a leading single quote (`spreadsheet_text`). The file (0600) and a
+    folder this creates (0700) are the owner's only; it is written whole or not at all.
     """
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     if not frame.empty:
         frame = frame.sort_values(["severity", "file", "line", "field"], key=_errors_first).reset_index(drop=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    frame.map(spreadsheet_text).to_csv(partial, index=False)
-    partial.replace(path)
+    # It names children by pseudonym and quotes their records' values: the owner's only, like the warehouse.
+    write_private(path, frame.map(spreadsheet_text).to_csv(index=False).encode())
     return frame
 
 
