@@ -73,6 +73,8 @@ DEFAULTS: dict[str, Any] = {
     "COUNCIL_RETURNS_POPULATION_TABLE": "clean.ons_population_0_17",
     "COUNCIL_RETURNS_POPULATION_0_17": 67149.0,
     "COUNCIL_RETURNS_MAX_BYTES": 256 * 1024**2,
+    # Child-level rows (ids, birth dates, postcodes) stay in landing this many days after their load.
+    "COUNCIL_RETURNS_LANDING_RETENTION_DAYS": 30,
     # ONS 0-17 population: which route, and the mid-years asked of Nomis.
     "ONS_POPULATION_ROUTE": "dfe_file",
     "ONS_NOMIS_YEARS": "2018-2024",
@@ -343,6 +345,9 @@ FORMS: dict[str, Form] = {
     "COUNCIL_RETURNS_POPULATION_TABLE": Form("table", "a table like clean.ons_population_0_17", _table),
     "COUNCIL_RETURNS_POPULATION_0_17": Form("number", "a number above 0", _number(0.0, strictly_above=True)),
     "COUNCIL_RETURNS_MAX_BYTES": Form("whole_number", "a whole number of bytes, 1 or more", _whole_number(1)),
+    "COUNCIL_RETURNS_LANDING_RETENTION_DAYS": Form(
+        "whole_number", "a whole number of days, 1 or more", _whole_number(1)
+    ),
     "ONS_POPULATION_ROUTE": _one_of("dfe_file", "nomis"),
     "ONS_NOMIS_YEARS": Form("years", "mid-years like 2018-2024 or 2019,2021", parse_years),
     "SAFE_OUTCOMES_REPORTS_DIR": PATH,

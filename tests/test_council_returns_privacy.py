@@ -10,6 +10,7 @@ import signal
 import stat
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -18,8 +19,11 @@ from checks.council_returns import holds
 from checks.rules import Suite
 from pipelines import settings
 from sources.http import Downloader, HttpSettings, RawStore, build_session
+from tests.conftest import SAMPLES, make_resources
+from tests.test_council_returns_indicators import run_quarter
 from warehouse.council_returns import (
     PseudonymKeyError,
+    expire_landing,
     problem_rows,
     pseudonym,
     pseudonym_key,
@@ -265,3 +269,117 @@ def test_the_generated_key_and_the_problem_report_are_owner_only(tmp_path: Path,
     report.chmod(0o644)  # written before this rule: the next report replaces it owner-only
     write_problem_report([], report)
     assert mode(report) == 0o600
+
+
+def test_landing_rows_expire_by_their_load_time_and_only_the_councils(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "w.duckdb").connect() as con:
+        con.execute(
+            "insert into meta.loads (load_id, source, dataset, url, status, started_at, finished_at) values "
+            "('old', 'council_returns', 'h.csv', 'file:///h.csv', 'published', now() - interval 31 days, "
+            " now() - interval 31 days), "
+            "('recent', 'council_returns', 'h.csv', 'file:///h.csv', 'published', now() - interval 32 days, "
+            " now() - interval 29 days), "
+            "('other', 'dfe_cla', 'x.csv', 'https://x/x.csv', 'published', now() - interval 400 days, "
+            " now() - interval 400 days)"
+        )
+        con.execute(
+            "insert into landing.s903_header (quarter, child, _load_id) values "
+            "('2024-10-01', 'C1', 'old'), ('2025-01-01', 'C1', 'recent'), ('2025-01-01', 'C2', 'other')"
+        )
+        assert expire_landing(con, ["s903_header", "s903_missing"], 30) == 1
+        assert con.execute("select _load_id from landing.s903_header order by 1").fetchall() == [
+            ("other",),
+            ("recent",),
+        ]
+        with pytest.raises(ValueError, match="1 day or more"):
+            expire_landing(con, ["s903_header"], 0)
+
+
+# --- End to end: two quarters of the bundled sample, the first landed long ago ---------------------------------
+
+Q3, Q4 = "2024-10-01", "2025-01-01"
+
+
+@pytest.fixture(scope="module")
+def two_quarters(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dg.ExecuteInProcessResult]:
+    """Q3 landed and published, its loads then set back 45 days; then Q4 run with a retention of 30 days."""
+    previous = os.umask(0o022)
+    try:
+        data_dir = tmp_path_factory.mktemp("retention") / "data"
+        resources = make_resources(data_dir)
+        resources["council_returns"] = CouncilReturnsResource(
+            drop_dir=str(SAMPLES / "council_returns"),
+            key_file=str(data_dir / "keys" / "pseudonym.key"),
+            report_dir=str(data_dir / "reports" / "council_returns"),
+            landing_retention_days=30,
+        )
+        assert run_quarter(resources, Q3).success
+        con = duckdb.connect(str(data_dir / "warehouse" / "outcomes.duckdb"))
+        try:
+            con.execute(
+                "update meta.loads set started_at = started_at - interval 45 days, "
+                "finished_at = finished_at - interval 45 days where source = 'council_returns' and partitions = ?",
+                [Q3],
+            )
+        finally:
+            con.close()
+        result = run_quarter(resources, Q4)
+        assert result.success
+        return data_dir, result
+    finally:
+        os.umask(previous)
+
+
+def _counts(database: Path, schema: str, tables: list[str]) -> dict[str, dict[str, int]]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return {
+            table: dict(con.execute(f"select quarter, count(*) from {schema}.{table} group by all").fetchall())
+            for table in tables
+        }
+    finally:
+        con.close()
+
+
+LANDING = ["cin_children", "cin_referrals", "cin_cpps", "s903_header", "s903_episodes", "s903_missing"]
+
+
+def test_a_quarter_landed_long_ago_leaves_landing_after_the_next_run_and_stays_in_clean(
+    two_quarters: tuple[Path, dg.ExecuteInProcessResult],
+) -> None:
+    data_dir, _ = two_quarters
+    database = data_dir / "warehouse" / "outcomes.duckdb"
+    landing = _counts(database, "landing", LANDING)
+    for table, quarters in landing.items():
+        assert Q3 not in quarters, f"landing.{table} still holds the quarter landed 45 days ago"
+        assert quarters.get(Q4, 0) > 0 or table == "s903_missing", f"landing.{table} lost this run's quarter"
+    clean = _counts(database, "clean", ["child_cin_referrals", "child_cpps", "child_cla_episodes"])
+    for table, quarters in clean.items():
+        assert quarters.get(Q3, 0) > 0 and quarters.get(Q4, 0) > 0, f"clean.{table}: {quarters}"
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        indicators = con.execute(
+            "select count(*) from marts.indicator_values where source = 'council_returns' and period_end = ?",
+            ["2024-12-31"],
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert indicators > 0, "the indicators of the quarter stay"
+
+
+def test_every_file_and_folder_the_run_made_for_the_returns_is_owner_only(
+    two_quarters: tuple[Path, dg.ExecuteInProcessResult],
+) -> None:
+    data_dir, _ = two_quarters
+    owner_only = {
+        data_dir / "warehouse": 0o700,
+        data_dir / "warehouse" / "outcomes.duckdb": 0o600,
+        data_dir / "warehouse" / "outcomes.duckdb.lock": 0o600,
+        data_dir / "keys": 0o700,
+        data_dir / "keys" / "pseudonym.key": 0o600,
+        data_dir / "reports" / "council_returns": 0o700,
+        data_dir / "reports" / "council_returns" / "2024-12-31-problems.csv": 0o600,
+        data_dir / "reports" / "council_returns" / "2025-03-31-problems.csv": 0o600,
+    }
+    assert {path: mode(path) for path in owner_only} == owner_only
+    assert mode(data_dir / "published" / "outcomes.duckdb") == 0o644, "report tools of other accounts read this"

@@ -218,6 +218,11 @@ BAD = [
     ("SAFE_OUTCOMES_CATALOGUE_DIR", "/no/such/folder", "SAFE_OUTCOMES_CATALOGUE_DIR='/no/such/folder': expected"),
     ("SAFE_OUTCOMES_DATA_DIR", "", "SAFE_OUTCOMES_DATA_DIR='': expected a file or folder path"),
     (
+        "COUNCIL_RETURNS_LANDING_RETENTION_DAYS",
+        "0",
+        "COUNCIL_RETURNS_LANDING_RETENTION_DAYS='0': expected a whole number of days, 1 or more",
+    ),
+    (
         "COUNCIL_RETURNS_PSEUDONYM_KEY",
         "too-short",
         "COUNCIL_RETURNS_PSEUDONYM_KEY=(value hidden): expected a random secret of 32 bytes or more",

@@ -204,6 +204,26 @@ def publish_quarters(con: duckdb.DuckDBPyConnection, quarters: list[str], key: b
     return counts
 
 
+def expire_landing(con: duckdb.DuckDBPyConnection, tables: Sequence[str], retention_days: int) -> int:
+    """Delete the rows of the council's landing `tables` whose load finished more than `retention_days` ago.
+
+    Landing holds the council's child ids, birth dates and postcodes; once a quarter is published, `clean` keeps
+    what the indicators need, pseudonymised, and the drop folder keeps the files (a re-run lands them again).
+    Returns the number of rows deleted; `meta.loads` keeps its record of each load.
+    """
+    if retention_days < 1:
+        raise ValueError(f"the landing retention must be 1 day or more, not {retention_days}")
+    deleted = 0
+    with transaction(con):
+        for table in tables:
+            deleted += con.execute(
+                f"delete from landing.{table} where _load_id in (select load_id from meta.loads "
+                "where source = ? and coalesce(finished_at, started_at) < cast(now() as timestamp) - to_days(?))",
+                [SOURCE, retention_days],
+            ).fetchall()[0][0]
+    return deleted
+
+
 @dataclass(frozen=True)
 class Population:
     """The 0-17 denominator for a quarter and where it came from (the ONS table, or the configured figure)."""
