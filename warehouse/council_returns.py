@@ -1,11 +1,13 @@
 """The council's quarterly returns in the warehouse: landing, pseudonymised publication, indicators, problem report.
 
-Privacy is layered. Child-level rows with the council's own child ids stay in `landing`. Publication to
+Privacy is layered. Child-level rows with the council's own child ids stay in `landing`, and only for the
+retention setting's days after their load (`expire_landing`); the warehouse is the owner's only. Publication to
 `clean.child_*` keeps only the columns the indicators need and replaces each child id with a keyed hash
 (HMAC-SHA256 with a key that never enters the warehouse), so the same child links across tables and quarters
 without being identifiable from the warehouse alone. `clean.child_*` tables are never copied to the
 published snapshot (`warehouse.publish.CHILD_LEVEL_PREFIX`). Marts hold only counts and rates, with counts of
-1 to 5 suppressed as DfE does ('c'), and the data officer's problem report names children by their hash.
+1 to 5 suppressed as DfE does ('c'), and the data officer's problem report names children by their hash,
+never quotes a personal value, and is safe to open in a spreadsheet.
 """
 
 from __future__ import annotations
