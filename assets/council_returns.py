@@ -25,6 +25,7 @@ from sources.errors import FormatError
 from warehouse import flow
 from warehouse.council_returns import (
     dfe_la_code,
+    expire_landing,
     last_run_files,
     notes_reported,
     partition_key,
@@ -58,6 +59,7 @@ def _facts(path: Path) -> FileFacts:
 
 def _deliveries(landing: Landing) -> list[flow.Delivery]:
     settings = landing.resources.council_returns
+    settings.key()  # a key that cannot be used (too short, an empty key file) stops the run before anything lands
     drop = Path(settings.drop_dir)
     folders = {partition_key(as_at): folder for as_at, folder in returns.quarter_folders(drop).items()}
     missing = [quarter_end(quarter).isoformat() for quarter in landing.partitions if quarter not in folders]
@@ -208,8 +210,17 @@ def _unchanged_results(landing: Landing) -> list[dg.AssetCheckResult]:
 
 
 def _publish(landing: Landing, quarters: list[str]) -> Callable[[duckdb.DuckDBPyConnection], int]:
-    key = landing.resources.council_returns.key()
-    return lambda con: sum(publish_quarters(con, quarters, key).values())
+    settings = landing.resources.council_returns
+    key = settings.key()
+
+    def publish(con: duckdb.DuckDBPyConnection) -> int:
+        rows = sum(publish_quarters(con, quarters, key).values())
+        # Child-level rows stay in landing only as long as the retention setting says (clean keeps its own).
+        expired = expire_landing(con, (*CIN_TABLES, *S903_TABLES), settings.landing_retention_days)
+        landing.context.log.info(f"{expired} landing rows older than {settings.landing_retention_days} days deleted")
+        return rows
+
+    return publish
 
 
 COUNCIL_RETURNS = SourceKind(

@@ -80,6 +80,11 @@ class CouncilReturnsResource(dg.ConfigurableResource):
     population_table: str = Field(default="clean.ons_population_0_17", description="ONS 0-17 population table.")
     population_0_17: float = Field(default=67149.0, description="0-17 population used when the table has none.")
     max_bytes: int = Field(default=256 * 1024**2, description="Largest extract file accepted.")
+    landing_retention_days: int = Field(
+        default=30,
+        description="Days child-level rows stay in landing after their load; older ones are deleted after each "
+        "publish (clean keeps its pseudonymised rows).",
+    )
 
     def key(self) -> bytes:
         """The pseudonymisation key: the environment's, else one generated once and kept by the owner only."""

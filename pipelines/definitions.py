@@ -64,6 +64,7 @@ RESOURCE_SETTINGS: dict[str, tuple[type[dg.ConfigurableResource], dict[str, str]
             "population_table": "COUNCIL_RETURNS_POPULATION_TABLE",
             "population_0_17": "COUNCIL_RETURNS_POPULATION_0_17",
             "max_bytes": "COUNCIL_RETURNS_MAX_BYTES",
+            "landing_retention_days": "COUNCIL_RETURNS_LANDING_RETENTION_DAYS",
         },
     ),
     "population_source": (PopulationResource, {"route": "ONS_POPULATION_ROUTE", "nomis_years": "ONS_NOMIS_YEARS"}),

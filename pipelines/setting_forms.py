@@ -91,6 +91,15 @@ def file_name_part(text: str) -> str:
     return text
 
 
+def key_or_empty(text: str) -> str:
+    """A secret of 32 bytes or more: HMAC with a short key lets anyone who guesses it reverse the pseudonyms."""
+    if text and len(text.encode()) < 32:
+        raise FormError(
+            'it is shorter than 32 bytes; generate one with python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+    return text
+
+
 def gss_code(text: str) -> str:
     if not re.fullmatch(r"E\d{8}", text):
         raise FormError()

@@ -37,6 +37,7 @@ from pipelines.setting_forms import (
     folder_or,
     folder_or_empty,
     gss_code,
+    key_or_empty,
     number,
     one_of,
     parse_years,
@@ -89,6 +90,8 @@ DEFAULTS: dict[str, Any] = {
     "COUNCIL_RETURNS_POPULATION_TABLE": "clean.ons_population_0_17",
     "COUNCIL_RETURNS_POPULATION_0_17": 67149.0,
     "COUNCIL_RETURNS_MAX_BYTES": 256 * 1024**2,
+    # Child-level rows (ids, birth dates, postcodes) stay in landing this many days after their load.
+    "COUNCIL_RETURNS_LANDING_RETENTION_DAYS": 30,
     # ONS 0-17 population: which route, and the mid-years asked of Nomis.
     "ONS_POPULATION_ROUTE": "dfe_file",
     "ONS_NOMIS_YEARS": "2018-2024",
@@ -180,11 +183,17 @@ FORMS: dict[str, Form] = {
     "ROAD_BASELINE_FIRST_YEAR": YEAR,
     "ROAD_BASELINE_LAST_YEAR": YEAR,
     "COUNCIL_RETURNS_DROP_DIR": PATH,
+    "COUNCIL_RETURNS_PSEUDONYM_KEY": Form(
+        "secret_key", "a random secret of 32 bytes or more, or empty to generate one into the key file", key_or_empty
+    ),
     "COUNCIL_RETURNS_KEY_FILE": PATH,
     "COUNCIL_RETURNS_REPORT_DIR": PATH,
     "COUNCIL_RETURNS_POPULATION_TABLE": Form("table", "a table like clean.ons_population_0_17", schema_table),
     "COUNCIL_RETURNS_POPULATION_0_17": Form("number", "a number above 0", number(0.0, strictly_above=True)),
     "COUNCIL_RETURNS_MAX_BYTES": Form("whole_number", "a whole number of bytes, 1 or more", whole_number(1)),
+    "COUNCIL_RETURNS_LANDING_RETENTION_DAYS": Form(
+        "whole_number", "a whole number of days, 1 or more", whole_number(1)
+    ),
     "ONS_POPULATION_ROUTE": one_of("dfe_file", "nomis"),
     "ONS_NOMIS_YEARS": Form("years", "mid-years like 2018-2024 or 2019,2021", parse_years),
     "SAFE_OUTCOMES_REPORTS_DIR": PATH,

@@ -1,7 +1,8 @@
 """The council's CIN census return (XML), read safely and checked against DfE's schema.
 
 The file is size-checked, parsed with defusedxml (no DTDs, no entities, no network), then validated against
-DfE's XSD with xmlschema. Each element keeps the line it stands on, so every problem names file and line.
+DfE's XSD with xmlschema. Each element keeps the line it stands on, so every problem names file and line
+(and the element), and never quotes a personal value (`PERSONAL`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,20 @@ from sources.errors import FormatError
 from sources.return_frames import RowProblem, table_frame
 
 SCHEMA = Path(__file__).resolve().parent / "schemas" / "CIN_schema_2024.xsd"
-# Elements whose value identifies a child: schema errors about them never quote the value.
-IDENTIFIERS = {"LAchildID", "UPN", "FormerUPN"}
+# Elements whose value is personal (identifies a child, or is their date of birth or death): a message never
+# quotes it, since messages reach the console, Dagster's event log, compute logs and the problem report. Each
+# with what a valid value looks like, which is what the data officer needs to put it right.
+PERSONAL = {
+    "LAchildID": "a child id of at least one character",
+    "UPN": "a unique pupil number: a letter and 12 digits, or a letter, 11 digits and a letter",
+    "FormerUPN": "a unique pupil number: a letter and 12 digits, or a letter, 11 digits and a letter",
+    "PersonBirthDate": "a date YYYY-MM-DD",
+    "ExpectedPersonBirthDate": "a date YYYY-MM-DD",
+    "PersonDeathDate": "a date YYYY-MM-DD",
+}
+# Personal values shorter than this are not searched for in other messages: too short to identify anyone, and
+# replacing them would garble the message (a child id '7' and 'at position 7').
+SCRUB_MIN_LENGTH = 4
 
 
 @dataclass
@@ -88,18 +101,34 @@ def read_cin_census(path: Path, max_bytes: int, schema_path: Path = SCHEMA) -> C
         first = errors[0]
         element = getattr(first, "elem", None)
         line = lines.get(id(element)) if element is not None else None
-        reason = first.reason or first.message
-        if str(first.path).rsplit("/", 1)[-1] in IDENTIFIERS:
-            reason = "the identifier is not valid (its value is left out: it would identify a child)"
+        tag = str(first.path).rsplit("/", 1)[-1].split("[", 1)[0]
         raise FormatError(
             name,
-            f"fails DfE's CIN census schema at {first.path}: {reason}"
+            f"fails DfE's CIN census schema at {first.path}: {_schema_reason(first, tag, root)}"
             + (f" ({len(errors) - 1} more schema errors)" if len(errors) > 1 else ""),
             line=line,
+            column=tag or None,
         )
     extract = _cin_tables(name, root, lines)
     extract.lea = root.findtext("Header/Source/LEA")
     return extract
+
+
+def _schema_reason(error: Any, tag: str, root: Element) -> str:
+    """Why the element fails the schema, without any personal value.
+
+    xmlschema's own message quotes the value and the element's XML (a date of birth, a UPN), so it is never used;
+    its short reason is, except for a personal element, where the reason says what a valid value looks like.
+    Any personal value of the file that still appears in a reason is taken out.
+    """
+    if tag in PERSONAL:
+        return f"{tag} is not valid: expected {PERSONAL[tag]} (the value is left out: it is personal)"
+    reason = str(error.reason or "the element does not match the schema")
+    values = (element.text.strip() for element in root.iter() if element.tag in PERSONAL and element.text)
+    personal = {value for value in values if len(value) >= SCRUB_MIN_LENGTH}
+    for value in sorted(personal, key=len, reverse=True):
+        reason = reason.replace(value, "(personal value left out)")
+    return reason
 
 
 @cache

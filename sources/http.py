@@ -112,7 +112,7 @@ class RawStore:
 
     def remember(self, publisher: str, dataset: str, fetched: FetchedFile) -> None:
         index = self._index_path(publisher, dataset, fetched.url)
-        index.parent.mkdir(parents=True, exist_ok=True)
+        _private_folder(index.parent, self.root)
         record = asdict(fetched) | {"path": str(fetched.path)}
         _atomic_write_text(index, json.dumps(record, indent=2))
 
@@ -169,7 +169,7 @@ class Downloader:
         self, response: requests.Response, url: str, publisher: str, dataset: str, expect: str
     ) -> FetchedFile:
         folder = self.store.folder(publisher, dataset)
-        folder.mkdir(parents=True, exist_ok=True)
+        _private_folder(folder, self.store.root)
         digest = hashlib.sha256()
         size = 0
         head = b""
@@ -268,6 +268,17 @@ def _snippet(response: requests.Response) -> str:
 def _file_name(url: str) -> str:
     name = Path(urlsplit(url).path).name or "index"
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:120]
+
+
+def _private_folder(folder: Path, root: Path) -> None:
+    """Create `folder` below the raw store's `root`: every folder created from `root` down is the owner's only
+    (0700), like the files in them (mkstemp makes them 0600). Missing folders above `root` get the usual mode."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    for path in [*reversed(folder.relative_to(root).parents), folder.relative_to(root)]:
+        try:
+            os.mkdir(root / path, 0o700)
+        except FileExistsError:
+            continue
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

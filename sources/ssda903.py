@@ -48,6 +48,11 @@ S903_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "missing": (("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"), ("DOB", "MIS_START", "MIS_END")),
 }
+# Columns whose values are personal (a child's or mother's id, dates of birth, postcodes): a problem with one of
+# them names the file, line and column but never quotes the value, since problems reach the data officer's
+# report, the console and Dagster's logs.
+PERSONAL = frozenset({"CHILD", "UPN", "DOB", "MC_DOB", "HOME_POST", "PL_POST"})
+LEFT_OUT = "(left out: personal)"
 # Columns that tell one table from another when a header is incomplete: the error can then name the table.
 S903_MARKERS = {
     "episodes": "DECOM",
@@ -116,8 +121,9 @@ def read_s903(path: Path, max_bytes: int) -> S903Table:
             raw = record[column.lower()]
             parsed = _s903_date(raw)
             if raw is not None and parsed is None:
+                shown = LEFT_OUT if column in PERSONAL else raw
                 problems.append(
-                    RowProblem(name, row_number, column, record["child"], "not a date in a format councils use", raw)
+                    RowProblem(name, row_number, column, record["child"], "not a date in a format councils use", shown)
                 )
             record[column.lower()] = parsed
         record["_source_row"] = row_number

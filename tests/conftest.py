@@ -31,6 +31,8 @@ from sources.source_catalogue import BUNDLED, load
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "real-data"
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
+# A pseudonymisation key for tests: 32 bytes or more, as every key must be.
+TEST_PSEUDONYM_KEY = "test-only-key-never-used-for-real-data"
 
 
 def make_resources(data_dir: Path, mode: str = "sample", sample_root: Path | None = None) -> dict:
@@ -53,7 +55,7 @@ def make_resources(data_dir: Path, mode: str = "sample", sample_root: Path | Non
         "council": CouncilResource(),
         "council_returns": CouncilReturnsResource(
             drop_dir=str(data_dir / "drop"),
-            pseudonym_key="test-only-key",
+            pseudonym_key=TEST_PSEUDONYM_KEY,
             key_file=str(data_dir / "keys" / "pseudonym.key"),
             report_dir=str(data_dir / "reports"),
         ),

@@ -1,5 +1,7 @@
 """Bad extracts: each reaches the data officer's report (file, line, field) and leaves clean and marts as they were."""
 
+import csv
+import io
 import re
 import shutil
 from collections.abc import Callable
@@ -147,6 +149,81 @@ def test_bad_extract_is_reported_and_changes_nothing(good: Path, tmp_path: Path,
     for text, where in ((report_text, "the report"), (logged, "Dagster's check metadata")):
         assert not [child for child in raw_ids if re.search(rf"\b{re.escape(child)}\b", text)], f"child ids in {where}"
     assert report["child"].str.fullmatch(r"[0-9a-f]{20}|").all()
+
+
+def _replace_xml_value(folder: Path, element: str, bad: str) -> tuple[str, int]:
+    path = folder / "cin_census.xml"
+    text = path.read_text()
+    start = text.index(f"<{element}>") + len(element) + 2
+    path.write_text(text[:start] + bad + text[text.index("<", start) :])
+    return "cin_census.xml", text[:start].count("\n") + 1
+
+
+def _replace_csv_value(folder: Path, column: str, bad: str) -> tuple[str, int]:
+    path = folder / "ssda903_header.csv"
+    lines = _lines(path)
+    row = lines[3].split(",")
+    row[lines[0].split(",").index(column)] = bad
+    lines[3] = ",".join(row)
+    _write_lines(path, lines)
+    return "ssda903_header.csv", 4
+
+
+# case: (how the value is put in, element or column, the invalid personal value)
+PERSONAL_CASES = {
+    "cin_birth_date": (_replace_xml_value, "PersonBirthDate", "2011-02-30"),
+    "cin_upn": (_replace_xml_value, "UPN", "Q12345X789012"),
+    "s903_birth_date": (_replace_csv_value, "DOB", "30/02/2011"),
+}
+
+
+@pytest.mark.parametrize("case", list(PERSONAL_CASES))
+def test_an_invalid_personal_value_is_never_quoted_only_its_place(good: Path, tmp_path: Path, case: str) -> None:
+    """Where the value is wrong reaches the data officer; the value itself (a birth date, a UPN) goes nowhere."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(good, data_dir)
+    change, field, bad = PERSONAL_CASES[case]
+    file, line = change(data_dir / "drop" / AS_AT, field, bad)
+
+    result = run_quarter(make_resources(data_dir), Q4)
+
+    assert not result.success
+    report = pd.read_csv(data_dir / "reports" / f"{AS_AT}-problems.csv", dtype=str, keep_default_na=False)
+    found = report[(report["severity"] == "error") & (report["file"] == file) & (report["field"] == field)]
+    assert str(line) in found["line"].tolist(), report.to_string()
+    events = " ".join(str(event) for event in result.all_events)  # messages, failures and metadata of the run
+    con = duckdb.connect(str(data_dir / "warehouse" / "outcomes.duckdb"), read_only=True)
+    try:
+        logged = " ".join(str(row[0]) for row in con.execute("select message from meta.loads").fetchall())
+    finally:
+        con.close()
+    for text, where in ((report.to_csv(index=False), "the report"), (events, "Dagster's events"), (logged, "loads")):
+        assert bad not in text, f"the invalid value in {where}"
+    if file.endswith(".xml"):
+        assert field in events and f"line {line}" in events, "the run's failure says which element and line"
+
+
+def test_a_formula_in_a_cell_reaches_the_report_as_text_not_as_a_formula(good: Path, tmp_path: Path) -> None:
+    """A value from the council's file that Excel would run (formula injection) is written with a leading quote."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(good, data_dir)
+    path = data_dir / "drop" / AS_AT / "ssda903_episodes.csv"
+    lines = _lines(path)
+    row = lines[2].split(",")
+    malicious = "=cmd|' /C calc'!A0"
+    row[lines[0].split(",").index("DECOM")] = malicious
+    lines[2] = ",".join(row)
+    _write_lines(path, lines)
+
+    assert not run_quarter(make_resources(data_dir), Q4).success
+
+    written = (data_dir / "reports" / f"{AS_AT}-problems.csv").read_text()
+    cells = [cell for line in csv.reader(io.StringIO(written)) for cell in line]
+    assert "'" + malicious in cells, written
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    report = pd.read_csv(io.StringIO(written), dtype=str, keep_default_na=False)
+    [problem] = report[(report["file"] == "ssda903_episodes.csv") & (report["field"] == "DECOM")].to_dict("records")
+    assert (problem["line"], problem["value"]) == ("3", "'" + malicious)
 
 
 def test_generated_deliberate_errors_all_reach_the_report(tmp_path: Path) -> None:

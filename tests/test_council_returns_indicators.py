@@ -15,7 +15,7 @@ import pytest
 
 from assets.reference import areas
 from assets.resources import CouncilReturnsResource
-from tests.conftest import SAMPLES, asset, graph_for, make_resources, rebuilt
+from tests.conftest import SAMPLES, TEST_PSEUDONYM_KEY, asset, graph_for, make_resources, rebuilt
 from tools.samples.generate_council_returns import Child, Referral, cin_census, generate, s903_tables, write
 from warehouse.council_returns import pseudonym
 
@@ -195,7 +195,7 @@ def test_no_child_level_data_leaves_landing(built: tuple[Path, dg.ExecuteInProce
     finally:
         con.close()
     assert landed == {child for child in raw_ids if not child.startswith("L")}
-    assert clean_ids == {pseudonym(b"test-only-key", child) for child in landed}
+    assert clean_ids == {pseudonym(TEST_PSEUDONYM_KEY.encode(), child) for child in landed}
     # Only what the indicators need: no council id, UPN, birth date, postcode or placement.
     assert {column for _, column in clean_columns} == {
         "quarter",
@@ -213,7 +213,7 @@ def test_no_child_level_data_leaves_landing(built: tuple[Path, dg.ExecuteInProce
         "rec",
         "_load_id",
     }
-    assert pseudonym(b"another-key", "A1") != pseudonym(b"test-only-key", "A1")
+    assert pseudonym(b"another-key", "A1") != pseudonym(TEST_PSEUDONYM_KEY.encode(), "A1")
 
     snapshot = duckdb.connect(str(data_dir / "published" / "outcomes.duckdb"), read_only=True)
     try:

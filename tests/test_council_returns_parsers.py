@@ -112,10 +112,56 @@ def test_s903_dates_in_the_formats_councils_use(tmp_path: Path, written: str) ->
 def test_s903_unreadable_date_is_a_row_problem_with_excel_row_and_field(tmp_path: Path) -> None:
     rows = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nC1,1,03/04/2010,WBRI,,,\nC2,2,31/02/2011,WBRI,,,\n"
     table = read_s903(_write(tmp_path, rows, "header.csv"), LIMIT)
+    # A date of birth is personal: the problem says where it is, not what it is.
     assert [(p.file, p.line, p.field, p.child, p.value) for p in table.problems] == [
-        ("header.csv", 3, "DOB", "C2", "31/02/2011")
+        ("header.csv", 3, "DOB", "C2", "(left out: personal)")
     ]
     assert table.frame["dob"].isna().tolist() == [False, True]
+
+
+def test_s903_unreadable_date_that_is_not_personal_is_quoted(tmp_path: Path) -> None:
+    header = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
+    rows = f"{header}\nC1,31/13/2024,S,C2,N1,U1,PR1,,,,DT1 1AA,DT2 2BB,\n"
+    table = read_s903(_write(tmp_path, rows, "eps.csv"), LIMIT)
+    assert [(p.line, p.field, p.value) for p in table.problems] == [(2, "DECOM", "31/13/2024")]
+
+
+@pytest.mark.parametrize("column", ["DOB", "MC_DOB"])
+def test_s903_personal_date_never_reaches_a_problem(tmp_path: Path, column: str) -> None:
+    rows = {"CHILD": "C7", "SEX": "1", "DOB": "01/01/2012", "ETHNIC": "WBRI", "UPN": "", "MOTHER": "1"}
+    rows |= {"MC_DOB": "02/02/1990", column: "29/02/2011"}
+    path = _write(tmp_path, ",".join(rows) + "\n" + ",".join(rows.values()) + "\n", "header.csv")
+    [problem] = read_s903(path, LIMIT).problems
+    assert (problem.file, problem.line, problem.field) == ("header.csv", 2, column)
+    assert "29/02/2011" not in repr(problem)
+
+
+@pytest.mark.parametrize(
+    ("element", "bad"),
+    [
+        ("PersonBirthDate", "2011-02-30"),
+        ("PersonBirthDate", "30/01/2011"),
+        ("UPN", "Q12345X789012"),
+        ("ExpectedPersonBirthDate", "2026-13-01"),
+    ],
+)
+def test_xsd_error_on_a_personal_element_names_element_and_line_never_the_value(
+    tmp_path: Path, extract: Path, element: str, bad: str
+) -> None:
+    text = (extract / "cin_census.xml").read_text()
+    if element == "ExpectedPersonBirthDate":  # not in the generated file: an unborn child's, after the birth date
+        text = text.replace("</PersonBirthDate>", f"</PersonBirthDate><{element}>2025-06-01</{element}>", 1)
+    start = text.index(f"<{element}>") + len(element) + 2
+    original = text[start : text.index("<", start)]
+    bad_text = text[:start] + bad + text[start + len(original) :]
+    line = bad_text[:start].count("\n") + 1
+    with pytest.raises(FormatError) as caught:
+        read_cin_census(_write(tmp_path, bad_text), LIMIT)
+    message = str(caught.value)
+    assert bad not in message and original not in message
+    assert f"line {line}" in message and element in message
+    assert (caught.value.line, caught.value.column) == (line, element)
+    assert "expected " in message, "says what a valid value looks like"
 
 
 def test_s903_missing_column_names_the_table_and_column(tmp_path: Path) -> None:

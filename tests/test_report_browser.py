@@ -29,7 +29,7 @@ from pipelines.definitions import defs
 from pipelines.graph import STATS19_YEARS
 from pipelines.jobs import AREAS_AND_REPORT, COUNCIL_RETURNS
 from sources.council_returns import quarter_folders
-from tests.conftest import SAMPLES, make_resources, range_tags
+from tests.conftest import SAMPLES, TEST_PSEUDONYM_KEY, make_resources, range_tags
 from warehouse.council_returns import partition_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +86,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     drop = SAMPLES / "council_returns"
     resources["council_returns"] = CouncilReturnsResource(
         drop_dir=str(drop),
-        pseudonym_key="test-only-key",
+        pseudonym_key=TEST_PSEUDONYM_KEY,
         key_file=str(data / "keys" / "pseudonym.key"),
         report_dir=str(data / "reports" / "council_returns"),
     )

@@ -41,7 +41,7 @@ def environment(folder: Path) -> dict[str, str]:
         "DAGSTER_HOME": str(folder / "dagster"),
         "SAFE_OUTCOMES_SAMPLE_DIR": str(folder / "samples"),
         "COUNCIL_RETURNS_DROP_DIR": str(folder / "samples" / "council_returns"),
-        "COUNCIL_RETURNS_PSEUDONYM_KEY": "revision-tests-key",
+        "COUNCIL_RETURNS_PSEUDONYM_KEY": "revision-tests-key-at-least-32-bytes-long",
         "STATS19_YEARS": "2024-2025",
         "SAFE_OUTCOMES_STEP_RETRIES": "0",
     }

@@ -84,6 +84,7 @@ def sample_text(name: str, default: object, folder: Path) -> str:
         "url": f"https://ui.example.org/{name.lower()}",
         "url_or_empty": f"https://hooks.example.org/{name.lower()}",
         "text": f"custom-{name.lower()}",
+        "secret_key": f"custom-{name.lower()}-{'0' * 32}",
     }
     assert form.kind in by_kind, f"{name}: no sample value for form {form.kind!r}; add one to sample_text"
     return by_kind[form.kind]
@@ -216,6 +217,16 @@ BAD = [
     ("SAFE_OUTCOMES_SAMPLE_DIR", "/no/such/folder", "SAFE_OUTCOMES_SAMPLE_DIR='/no/such/folder': expected"),
     ("SAFE_OUTCOMES_CATALOGUE_DIR", "/no/such/folder", "SAFE_OUTCOMES_CATALOGUE_DIR='/no/such/folder': expected"),
     ("SAFE_OUTCOMES_DATA_DIR", "", "SAFE_OUTCOMES_DATA_DIR='': expected a file or folder path"),
+    (
+        "COUNCIL_RETURNS_LANDING_RETENTION_DAYS",
+        "0",
+        "COUNCIL_RETURNS_LANDING_RETENTION_DAYS='0': expected a whole number of days, 1 or more",
+    ),
+    (
+        "COUNCIL_RETURNS_PSEUDONYM_KEY",
+        "too-short",
+        "COUNCIL_RETURNS_PSEUDONYM_KEY=(value hidden): expected a random secret of 32 bytes or more",
+    ),
 ]
 
 

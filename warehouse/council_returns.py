@@ -1,18 +1,19 @@
 """The council's quarterly returns in the warehouse: landing, pseudonymised publication, indicators, problem report.
 
-Privacy is layered. Child-level rows with the council's own child ids stay in `landing`. Publication to
+Privacy is layered. Child-level rows with the council's own child ids stay in `landing`, and only for the
+retention setting's days after their load (`expire_landing`); the warehouse is the owner's only. Publication to
 `clean.child_*` keeps only the columns the indicators need and replaces each child id with a keyed hash
 (HMAC-SHA256 with a key that never enters the warehouse), so the same child links across tables and quarters
 without being identifiable from the warehouse alone. `clean.child_*` tables are never copied to the
 published snapshot (`warehouse.publish.CHILD_LEVEL_PREFIX`). Marts hold only counts and rates, with counts of
-1 to 5 suppressed as DfE does ('c'), and the data officer's problem report names children by their hash.
+1 to 5 suppressed as DfE does ('c'), and the data officer's problem report names children by their hash,
+never quotes a personal value, and is safe to open in a spreadsheet.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ import pandas as pd
 from warehouse.database import transaction
 from warehouse.indicator_values import replace_rows
 from warehouse.loads import mark_published
+from warehouse.private import tighten, write_private
 
 SOURCE = "council_returns"
 VARIANT = "local_return"
@@ -37,6 +39,10 @@ CLEAN_TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "child_cla_episodes": ("s903_episodes", "child", ("decom", "dec", "ls", "rec")),
 }
 REPORT_COLUMNS = ["severity", "file", "line", "field", "child", "problem", "value", "quarter_end"]
+# Landing columns whose values are personal: a rule may name them in the problem report, never quote them.
+PERSONAL_COLUMNS = frozenset(
+    {"la_child_id", "child", "upn", "former_upn", "birth_date", "dob", "mc_dob", "home_post", "pl_post"}
+)
 
 
 class Rule(Protocol):
@@ -112,19 +118,49 @@ def last_run_files(con: duckdb.DuckDBPyConnection, quarter: str) -> set[str]:
     return {row[0] for row in rows}
 
 
+KEY_SETTING = "COUNCIL_RETURNS_PSEUDONYM_KEY"
+KEY_MIN_BYTES = 32
+KEY_RECIPE = 'python -c "import secrets; print(secrets.token_hex(32))"'
+
+
+class PseudonymKeyError(ValueError):
+    """The pseudonymisation key cannot be used: the message names the setting or the file and what to do.
+
+    It never holds the key: a key in a message would be in the console, Dagster's event log and compute logs.
+    """
+
+
 def pseudonym_key(secret: str, key_file: Path) -> bytes:
     """The pseudonymisation key: `secret` when given, else one generated once into `key_file` (owner-only).
 
-    The key never enters the warehouse, so the warehouse alone cannot turn a pseudonym back into a child.
+    The key never enters the warehouse, so the warehouse alone cannot turn a pseudonym back into a child. A key
+    shorter than 32 bytes is refused, from the setting or the file: HMAC with a short (or empty) key lets anyone
+    who guesses it turn every pseudonym back into a child id by hashing the council's ids.
     """
     if secret:
+        if len(secret.encode()) < KEY_MIN_BYTES:
+            raise PseudonymKeyError(
+                f"{KEY_SETTING} is shorter than {KEY_MIN_BYTES} bytes, so anyone who guesses it could turn the "
+                f"pseudonyms back into child ids. Set it to a random secret of {KEY_MIN_BYTES} bytes or more "
+                f"(e.g. the output of {KEY_RECIPE}), or unset it to use the key generated in the key file "
+                "(COUNCIL_RETURNS_KEY_FILE)."
+            )
         return secret.encode()
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return key_file.read_text().strip().encode()
+        # Written whole or not at all, and never over a key another run generated meanwhile.
+        write_private(key_file, secrets.token_hex(32).encode(), replace=False)
+    tighten(key_file)
+    key = key_file.read_text().strip().encode()
+    if len(key) < KEY_MIN_BYTES:
+        state = "is empty" if not key else f"holds fewer than {KEY_MIN_BYTES} bytes"
+        raise PseudonymKeyError(
+            f"the pseudonymisation key file {key_file} {state} (a disk that was full when it was written leaves "
+            "it so), and a short key would let anyone turn the pseudonyms back into child ids. Put back the key "
+            "from your copy of it; or, if none was kept, delete the file (a new key is generated on the next run) "
+            f"and re-run every quarter, so that all pseudonyms use the new key; or set {KEY_SETTING} to a random "
+            f"secret of {KEY_MIN_BYTES} bytes or more (e.g. the output of {KEY_RECIPE})."
+        )
+    return key
 
 
 def pseudonym(key: bytes, child_id: str | None) -> str | None:
@@ -168,6 +204,26 @@ def publish_quarters(con: duckdb.DuckDBPyConnection, quarters: list[str], key: b
     finally:
         con.unregister("child_pseudonyms")
     return counts
+
+
+def expire_landing(con: duckdb.DuckDBPyConnection, tables: Sequence[str], retention_days: int) -> int:
+    """Delete the rows of the council's landing `tables` whose load finished more than `retention_days` ago.
+
+    Landing holds the council's child ids, birth dates and postcodes; once a quarter is published, `clean` keeps
+    what the indicators need, pseudonymised, and the drop folder keeps the files (a re-run lands them again).
+    Returns the number of rows deleted; `meta.loads` keeps its record of each load.
+    """
+    if retention_days < 1:
+        raise ValueError(f"the landing retention must be 1 day or more, not {retention_days}")
+    deleted = 0
+    with transaction(con):
+        for table in tables:
+            deleted += con.execute(
+                f"delete from landing.{table} where _load_id in (select load_id from meta.loads "
+                "where source = ? and coalesce(finished_at, started_at) < cast(now() as timestamp) - to_days(?))",
+                [SOURCE, retention_days],
+            ).fetchall()[0][0]
+    return deleted
 
 
 @dataclass(frozen=True)
@@ -245,7 +301,12 @@ def problem_rows(
         # The council's child id never goes into the report: the `child` column carries its pseudonym.
         values = (
             " || ', ' || ".join(
-                f"'{column}=' || coalesce(cast(\"{column}\" as varchar), 'blank')"
+                f"'{column}=' || "
+                + (
+                    f"case when \"{column}\" is null then 'blank' else '(left out: personal)' end"
+                    if column in PERSONAL_COLUMNS
+                    else f"coalesce(cast(\"{column}\" as varchar), 'blank')"
+                )
                 for column in shown
                 if column != "child"
             )
@@ -290,15 +351,30 @@ def parse_problem_rows(problems: Sequence[RowProblem], as_at: date, key: bytes) 
 
 
 def write_problem_report(rows: list[dict[str, object]], path: Path) -> pd.DataFrame:
-    """The data officer's report: one line per problem, errors first, then by file and line."""
+    """The data officer's report: one line per problem, errors first, then by file and line.
+
+    The officer opens it in Excel, and its values come from the council's files: a text cell that a spreadsheet
+    would take for a formula is written with a leading single quote (`spreadsheet_text`). The file (0600) and a
+    folder this creates (0700) are the owner's only; it is written whole or not at all.
+    """
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     if not frame.empty:
         frame = frame.sort_values(["severity", "file", "line", "field"], key=_errors_first).reset_index(drop=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    frame.to_csv(partial, index=False)
-    partial.replace(path)
+    # It names children by pseudonym and quotes their records' values: the owner's only, like the warehouse.
+    write_private(path, frame.map(spreadsheet_text).to_csv(index=False).encode())
     return frame
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): =, +, -, @, tab, carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """A text cell for a CSV that people open in a spreadsheet: one that would start a formula (`=HYPERLINK(...)`,
+    `+cmd|...`, `@SUM(...)`) gets a leading single quote, as OWASP recommends, so it shows as the text it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _errors_first(column: pd.Series) -> pd.Series:

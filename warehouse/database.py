@@ -8,6 +8,7 @@ for it. Readers who must never wait use the published snapshot instead (`warehou
 from __future__ import annotations
 
 import fcntl
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+from warehouse.private import FILE_MODE, owner_only_umask, private_folder, tighten
 
 
 @contextmanager
@@ -70,9 +73,15 @@ class Warehouse:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the exclusive lock without opening DuckDB: for copying the file while no one writes it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(f"{self.path}.lock", "a") as lock_file:
+        """Hold the exclusive lock without opening DuckDB: for copying the file while no one writes it.
+
+        The warehouse's folder, when this creates it, and the lock file are the owner's only (`warehouse.private`).
+        """
+        private_folder(self.path.parent)
+        lock_path = Path(f"{self.path}.lock")
+        descriptor = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        tighten(lock_path)
+        with os.fdopen(descriptor, "a") as lock_file:
             deadline = time.monotonic() + self.lock_timeout_s
             while True:
                 try:
@@ -91,8 +100,14 @@ class Warehouse:
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Yield a read-write connection with the schema migrated, holding the file lock throughout."""
-        with self.locked():
+        """Yield a read-write connection with the schema migrated, holding the file lock throughout.
+
+        `landing` holds children's ids, birth dates and postcodes, so the warehouse is the owner's only: the
+        connection is made and used under umask 077, which covers the write-ahead log (`.wal`, which DuckDB
+        deletes at each checkpoint and creates again at the next write) and DuckDB's spill files, and a file
+        made before this rule is tightened to 0600 when it is opened.
+        """
+        with self.locked(), owner_only_umask():
             try:
                 con = duckdb.connect(str(self.path))
             except duckdb.Error as error:
@@ -104,6 +119,8 @@ class Warehouse:
                     "published snapshot stays as it is until then."
                 ) from error
             try:
+                tighten(self.path)
+                tighten(Path(f"{self.path}.wal"))
                 migrate(con)
                 yield con
             finally:
