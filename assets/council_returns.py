@@ -27,15 +27,13 @@ from warehouse.council_returns import (
     dfe_la_code,
     expire_landing,
     last_run_files,
-    notes_reported,
     partition_key,
     pseudonym,
     publish_quarters,
     quarter_end,
-    write_failure_reports,
-    write_quarter_reports,
 )
 from warehouse.loads import FileFacts
+from warehouse.problem_reports import notes_reported, write_failure_reports, write_quarter_reports
 
 CIN_TABLES = ("cin_children", "cin_referrals", "cin_assessments", "cin_plans", "cin_cpps")
 S903_TABLES = tuple(f"s903_{name}" for name in returns.S903_TABLES)

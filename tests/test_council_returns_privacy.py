@@ -21,16 +21,9 @@ from pipelines import settings
 from sources.http import Downloader, HttpSettings, RawStore, build_session
 from tests.conftest import SAMPLES, make_resources
 from tests.test_council_returns_indicators import run_quarter
-from warehouse.council_returns import (
-    PseudonymKeyError,
-    expire_landing,
-    problem_rows,
-    pseudonym,
-    pseudonym_key,
-    spreadsheet_text,
-    write_problem_report,
-)
+from warehouse.council_returns import PseudonymKeyError, expire_landing, pseudonym, pseudonym_key
 from warehouse.database import Warehouse
+from warehouse.problem_reports import problem_rows, spreadsheet_text, write_problem_report
 from warehouse.publish import publish_snapshot
 
 A_KEY = "a-secret-of-thirty-two-bytes-or-more"
