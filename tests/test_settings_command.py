@@ -1,0 +1,54 @@
+"""Settings from the environment, on the command line: `safe-outcomes run` runs with numeric settings given as
+text, and a bad setting stops the command before any run, naming the variable, with nothing written."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_settings import ROOT, clean_environment
+
+
+def run_command(tmp_path: Path, **values: str) -> subprocess.CompletedProcess:
+    home = tmp_path / "dagster_home"
+    home.mkdir(exist_ok=True)
+    env = clean_environment(DAGSTER_HOME=str(home), SAFE_OUTCOMES_DATA_DIR=str(tmp_path / "data"), **values)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.main", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_the_main_command_runs_with_numeric_settings_from_the_environment(tmp_path: Path) -> None:
+    completed = run_command(
+        tmp_path,
+        SAFE_OUTCOMES_HTTP_RETRIES="2",
+        SAFE_OUTCOMES_READ_TIMEOUT_S="30.5",
+        SAFE_OUTCOMES_CONNECT_TIMEOUT_S="5.5",
+        SAFE_OUTCOMES_LOCK_TIMEOUT_S="99.5",
+        SAFE_OUTCOMES_STEP_RETRIES="1",
+        SAFE_OUTCOMES_STEP_RETRY_DELAY_S="0.5",
+        STATS19_YEARS="2024-2025",
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "main job succeeded" in completed.stdout
+    assert (tmp_path / "data" / "published" / "outcomes.duckdb").is_file()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("SAFE_OUTCOMES_HTTP_RETRIES", "two", "expected a whole number"),
+        ("SAFE_OUTCOMES_SOURCE_MODE", "Sample", "expected one of sample, live"),
+        ("SAFE_OUTCOMES_REPORT_OUTCOME", "../../escaped", "expected letters, digits, '-' and '_' only"),
+        ("STATS19_YEARS", "2005-20x5", "expected years like 2005-2025 or 2019,2021"),
+    ],
+)
+def test_a_bad_setting_stops_the_command_before_any_run(tmp_path: Path, name: str, text: str, expected: str) -> None:
+    completed = run_command(tmp_path, **{name: text})
+    assert completed.returncode == 2, completed.stdout[-2000:] + completed.stderr[-2000:]
+    assert f" - {name}={text!r}: {expected}" in completed.stderr
+    assert "Traceback" not in completed.stdout + completed.stderr
+    assert completed.stdout == ""
+    assert not (tmp_path / "data").exists()  # nothing written: no warehouse, no report
+    assert list((tmp_path / "dagster_home").iterdir()) == []  # no run recorded in the instance
