@@ -92,13 +92,22 @@ def published_outcomes_asset(cards: dg.AssetsDefinition, clean: list[dg.AssetKey
         warehouse = context.resources.warehouse
         store = warehouse.warehouse()
         with store.locked():
-            tables = publish_snapshot(store.path, Path(warehouse.published_path))
-        context.log.info(f"published {len(tables)} tables to {warehouse.published_path}")
+            tables = publish_snapshot(
+                store.path, Path(warehouse.published_path), council=context.resources.council.area_code
+            )
+        context.log.info(
+            f"published {len(tables)} tables to {warehouse.published_path} in {tables.seconds['total']:.1f} s: "
+            f"{len(tables.copied)} copied from the warehouse, {len(tables.reused)} unchanged; "
+            f"{len(tables.exported)} export files written"
+        )
         return Built(
             {
                 "path": dg.MetadataValue.path(warehouse.published_path),
                 "tables": dg.MetadataValue.json(tables),
                 "dagster/row_count": len(tables),
+                "copied": dg.MetadataValue.json(tables.copied),
+                "exports_written": dg.MetadataValue.json(tables.exported),
+                "seconds": dg.MetadataValue.json(tables.seconds),
             }
         )
 
@@ -106,14 +115,21 @@ def published_outcomes_asset(cards: dg.AssetsDefinition, clean: list[dg.AssetKey
         ["published", "outcomes"],
         group="reports",
         description="A copy of the `clean` and `marts` schemas swapped in atomically at `data/published/`, so a "
-        "report tool holding it never blocks a run and never sees a half-built table.",
+        "report tool holding it never blocks a run and never sees a half-built table; older DuckDB releases read it "
+        "(storage v1.0.0). Beside it in `exports/`: Parquet and CSV of every `marts` table and the council's Excel "
+        "workbook. Only changed tables are copied again.",
         inputs=[CARDS, "marts/areas", *("/".join(key.path) for key in clean)],
         deps=[cards],
         build=build,
         settings=lambda context: {
             "path": context.resources.warehouse.published_path,
             "exists": Path(context.resources.warehouse.published_path).exists(),
+            "council": context.resources.council.area_code,
+            "exports": sorted(
+                path.name for path in Path(context.resources.warehouse.published_path).parent.glob("exports/*")
+            ),
         },
+        resource_keys=frozenset({"council"}),
         kinds=frozenset({"duckdb"}),
         hold_warehouse=False,
     )

@@ -10,6 +10,8 @@ os.environ.setdefault("SAFE_OUTCOMES_STEP_RETRIES", "1")
 os.environ.setdefault("SAFE_OUTCOMES_STEP_RETRY_DELAY_S", "0.1")
 
 import shutil
+import subprocess
+import sys
 from functools import cache
 
 import dagster as dg
@@ -29,6 +31,7 @@ from assets.resources import (
 )
 from sources.source_catalogue import BUNDLED, load
 
+ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "real-data"
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
 # A pseudonymisation key for tests: 32 bytes or more, as every key must be.
@@ -98,6 +101,23 @@ def asset(graph: Graph, *path: str) -> dg.AssetsDefinition:
         if key in definition.keys:
             return definition
     raise KeyError(key)
+
+
+@pytest.fixture(scope="session")
+def main_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
+    """The README's first command (`safe-outcomes run`, offline on the bundled sample) in a fresh data folder,
+    once per session: its tests read what it wrote and change nothing."""
+    data = tmp_path_factory.mktemp("data")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SAFE_OUTCOMES_", "DAGSTER_"))}
+    completed = subprocess.run(
+        [sys.executable, "-m", "pipelines.main", "run"],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT), "SAFE_OUTCOMES_DATA_DIR": str(data)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return completed, data
 
 
 @pytest.fixture

@@ -1,13 +1,9 @@
 """The README's first command's job, offline on the bundled sample, as a council engineer runs it."""
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from pipelines.main import council_table
 from tests.conftest import SAMPLES
@@ -27,21 +23,6 @@ def hand_count(year: int, highway: str) -> tuple[int, int]:
     with open(DFT / f"dft-road-casualty-statistics-casualty-{year}.csv", newline="") as handle:
         severities = [row["casualty_severity"] for row in csv.DictReader(handle) if row["collision_index"] in on_roads]
     return sum(severity in ("1", "2") for severity in severities), len(severities)
-
-
-@pytest.fixture(scope="module")
-def main_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
-    data = tmp_path_factory.mktemp("data")
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SAFE_OUTCOMES_", "DAGSTER_"))}
-    completed = subprocess.run(
-        [sys.executable, "-m", "pipelines.main", "run"],
-        cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT), "SAFE_OUTCOMES_DATA_DIR": str(data)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return completed, data
 
 
 def test_main_job_succeeds_offline_and_prints_the_council_table(main_run) -> None:
