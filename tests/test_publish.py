@@ -10,13 +10,8 @@ import duckdb
 import pytest
 
 from warehouse import exports, publish
-from warehouse.publish import (
-    STORAGE_VERSION,
-    data_dictionary,
-    manifest_file,
-    portable_type,
-    publish_snapshot,
-)
+from warehouse.publish import STORAGE_VERSION, manifest_file, publish_snapshot
+from warehouse.published_columns import data_dictionary, portable_type
 
 
 def make_warehouse(path: Path, workbook: bool = False) -> Path:

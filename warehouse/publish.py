@@ -20,7 +20,6 @@ wrote it, a crash between the swap and the manifest, a new pipeline or DuckDB ve
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -36,7 +35,14 @@ import duckdb
 from warehouse import exports
 from warehouse.database import transaction
 from warehouse.loads import mark_published
-from warehouse.reference import reference_file
+from warehouse.published_columns import (
+    DICTIONARY,
+    column_expression,
+    data_dictionary,
+    definition,
+    identifier,
+    indicator_definitions,
+)
 
 PUBLISHED_SCHEMAS = ("clean", "marts")
 # Child-level tables (one row per child or episode, ids pseudonymised) are named `child_*`; the snapshot that
@@ -49,26 +55,6 @@ CHILD_LEVEL_PREFIX = "child_"
 STORAGE_VERSION = "v1.0.0"
 # Bump when the way tables are published changes (types, comments, exports): the next publish rebuilds all.
 PUBLISH_FORMAT = 1
-DICTIONARY = "published_columns.csv"
-# Types every report tool reads (ODBC, Power BI, Excel, pandas, older DuckDB): kept as they are.
-PLAIN_TYPES = {
-    "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "VARCHAR", "DATE", "TIME",
-    "TIMESTAMP", "BLOB",
-}  # fmt: skip
-# Types with a plain equivalent that holds every value; anything else (NULL, lists, structs, enums, UUIDs,
-# intervals...) is published as text.
-WIDER_TYPES = {
-    "TIMESTAMP_NS": "TIMESTAMP",
-    "TIMESTAMP_MS": "TIMESTAMP",
-    "TIMESTAMP_S": "TIMESTAMP",
-    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",  # as UTC (see `_column_expression`)
-    "UTINYINT": "SMALLINT",
-    "USMALLINT": "INTEGER",
-    "UINTEGER": "BIGINT",
-    "UBIGINT": "DECIMAL(20,0)",
-    "HUGEINT": "DECIMAL(38,0)",
-    "UHUGEINT": "DECIMAL(38,0)",
-}
 
 
 class PublishedTables(list[str]):
@@ -258,26 +244,6 @@ def manifest_file(snapshot_path: Path) -> Path:
     return snapshot_path.with_name(f"{snapshot_path.stem}.manifest.json")
 
 
-def portable_type(data_type: str) -> str:
-    """The type a column of `data_type` is published as: itself when plain, else its plain equivalent."""
-    if data_type in PLAIN_TYPES or data_type.startswith("DECIMAL("):
-        return data_type
-    return WIDER_TYPES.get(data_type, "VARCHAR")
-
-
-def data_dictionary() -> dict[tuple[str, str], tuple[str, str]]:
-    """(table, column) -> (declared type, definition) from `warehouse/reference/published_columns.csv`.
-
-    `column` '' is the table itself; table `*` is any table's column of that name; column `*` is any other
-    column of that table.
-    """
-    with open(reference_file(DICTIONARY), newline="", encoding="utf-8") as handle:
-        return {
-            (row["table"].strip(), row["column"].strip()): (row["declared_type"].strip(), row["definition"].strip())
-            for row in csv.DictReader(handle)
-        }
-
-
 def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) -> list[_Table]:
     names = hub.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = 'wh' "
@@ -285,7 +251,7 @@ def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) 
         [list(PUBLISHED_SCHEMAS)],
     ).fetchall()
     dictionary = data_dictionary()
-    indicators = _indicator_definitions(hub) if ("marts", "indicator_catalogue") in names else ""
+    indicators = indicator_definitions(hub) if ("marts", "indicator_catalogue") in names else ""
     tables = []
     for schema, table in names:
         name = f"{schema}.{table}"
@@ -296,7 +262,7 @@ def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) 
             "and schema_name = ? and table_name = ? order by column_index",
             [schema, table],
         ).fetchall()
-        select = ", ".join(_column_expression(name, column, kind, dictionary) for column, kind in columns)
+        select = ", ".join(column_expression(name, column, kind, dictionary) for column, kind in columns)
         if any(column == "_load_id" for column, _ in columns):
             # Clean rows only ever arrive as a whole checked load under a new `_load_id` (publish_partitions),
             # so the load ids and the count say whether the content moved, at the cost of one column's scan.
@@ -308,9 +274,9 @@ def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) 
                 f"select count(*), coalesce(sum(hash(*columns(*))::hugeint), 0)::varchar from wh.{name}"
             ).fetchall()[0]
         identity = json.dumps([PUBLISH_FORMAT, STORAGE_VERSION, duckdb.__version__, select, rows, content])
-        comments = {"": _definition(dictionary, name, "") or f"Table {name} of the published snapshot."}
+        comments = {"": definition(dictionary, name, "") or f"Table {name} of the published snapshot."}
         for column, _ in columns:
-            text = _definition(dictionary, name, column) or (
+            text = definition(dictionary, name, column) or (
                 f"Column {column} of {name} (not yet defined in warehouse/reference/{DICTIONARY})."
             )
             if column == "indicator_id" and indicators:
@@ -320,34 +286,9 @@ def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) 
     return tables
 
 
-def _column_expression(table: str, column: str, data_type: str, dictionary: dict) -> str:
-    declared = dictionary.get((table, column), dictionary.get(("*", column), ("", "")))[0]
-    target = declared or portable_type(data_type)
-    quoted = _identifier(column)
-    if target == data_type:
-        return quoted
-    if data_type == "TIMESTAMP WITH TIME ZONE" and target == "TIMESTAMP":
-        return f"timezone('UTC', {quoted}) as {quoted}"
-    return f"cast({quoted} as {target}) as {quoted}"
-
-
-def _definition(dictionary: dict, table: str, column: str) -> str:
-    for key in ((table, column), ("*", column), (table, "*")) if column else ((table, ""),):
-        if key in dictionary and dictionary[key][1]:
-            return dictionary[key][1]
-    return ""
-
-
-def _indicator_definitions(hub: duckdb.DuckDBPyConnection) -> str:
-    rows = hub.execute(
-        "select indicator_id, title, definition from wh.marts.indicator_catalogue order by indicator_id"
-    ).fetchall()
-    return "; ".join(f"{indicator} = {title}: {definition}" for indicator, title, definition in rows)
-
-
 def _comment(hub: duckdb.DuckDBPyConnection, table: _Table) -> None:
     for column, text in table.comments.items():
-        target = f"table snap.{table.name}" if not column else f"column snap.{table.name}.{_identifier(column)}"
+        target = f"table snap.{table.name}" if not column else f"column snap.{table.name}.{identifier(column)}"
         hub.execute(f"comment on {target} is '{_quoted(text)}'")
 
 
@@ -397,10 +338,6 @@ def _write_manifest(
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _quoted(path: Path | str) -> str:
