@@ -8,7 +8,7 @@ nothing downstream is ever skipped and an unchanged run rebuilds nothing (the bu
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
@@ -67,7 +67,6 @@ class SourceKind:
     after: Callable[[Landing, duckdb.DuckDBPyConnection, flow.Outcome], dict[str, Any]] | None = None
     results: Callable[[Landing, flow.Outcome], list[dg.AssetCheckResult]] | None = None
     preview_sql: Callable[[Dataset], str] | None = None
-    extra_metadata: dict[str, Any] = field(default_factory=dict)
 
 
 def suite_check(dataset: Dataset, suite: Callable[[duckdb.DuckDBPyConnection], Suite]) -> list[flow.Check]:
@@ -192,6 +191,8 @@ def source_asset(
                         metadata={"unchanged_files": len(files)},
                     )
         else:
+            for note in outcome.notes:  # what each file was (a header vintage, a release's layout, an API version)
+                context.log.info(f"{dataset.key}: {note}")
             yield dg.MaterializeResult(
                 asset_key=landing_key,
                 metadata={
