@@ -109,6 +109,7 @@ def _population_checks(landing: Landing) -> list[flow.Check]:
             statuses=ees.STATUSES,
             table=f"landing.{landing.dataset.table}",
             current_boundaries=nomis,
+            smallest_count=1,
         ),
     )
 

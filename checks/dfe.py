@@ -46,6 +46,7 @@ def ees_suite(
     table: str = "landing.dfe_ees",
     value_is_percent: bool = False,
     current_boundaries: bool = False,
+    smallest_count: int = 0,
 ) -> Suite:
     """Rules for one data set's partition (`dataset_key`, or None for the whole table); `area_codes` are the
     codes in `marts.areas`; `geographic_levels` and `statuses` are what the parser may write
@@ -53,6 +54,7 @@ def ees_suite(
 
     `current_boundaries`: the publisher back-casts today's authorities (ONS's Nomis estimates give Dorset
     Council for mid-2018), so a code carrying data before its area existed is expected, not an error.
+    `smallest_count`: 1 where a count of 0 is impossible (a population: every rate over it would be null).
     """
     short = table.split(".")[-1]
     name = f"{short}_{dataset_key}" if dataset_key else short
@@ -87,7 +89,7 @@ def ees_suite(
             in_set("geographic_level", geographic_levels, "EES geographic levels"),
             in_set("numerator_status", statuses, "the typed statuses"),
             unique("area_code", "period_year", "time_identifier", "breakdown"),
-            between("numerator", 0, MAX_COUNT),
+            between("numerator", smallest_count, MAX_COUNT),
             between("denominator", 0, MAX_COUNT),
             between("published", 0, percent_max),
             in_set("numerator_whole", [True], "whole numbers (counts)"),

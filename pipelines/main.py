@@ -16,7 +16,7 @@ import duckdb
 
 from pipelines.settings import current_value, stats19_years, validate_environment
 from pipelines.supervisor import PID_TAG, instance, supervise
-from sources.council_returns import quarter_folders
+from sources.council_returns import misnamed_quarters, quarter_folders
 from warehouse.council_returns import partition_key
 
 
@@ -196,9 +196,14 @@ def main(argv: list[str] | None = None) -> int:
     # `work` is the child the command supervises (pipelines/supervisor.py); people type `run`.
     parser.add_argument("command", choices=["run", "work"], help="run: the main job, offline unless configured live")
     command = parser.parse_args(argv).command
-    problems = validate_environment()
+    drop = Path(current_value("COUNCIL_RETURNS_DROP_DIR"))
+    problems = validate_environment() + [
+        f"COUNCIL_RETURNS_DROP_DIR: the folder {drop / name} is not named by a quarter end (the last day of March, "
+        "June, September or December, e.g. 2025-03-31); rename it so its files are loaded"
+        for name in misnamed_quarters(drop)
+    ]
     if problems:
-        print("safe-outcomes: no run started; fix these settings in the environment:", file=sys.stderr)
+        print("safe-outcomes: no run started; fix these first:", file=sys.stderr)
         for problem in problems:
             print(" - " + problem, file=sys.stderr)
         return 2

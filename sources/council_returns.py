@@ -47,6 +47,29 @@ def quarter_folders(root: Path) -> dict[date, Path]:
     return folders
 
 
+QUARTER_ENDS = {(3, 31), (6, 30), (9, 30), (12, 31)}
+
+
+def misnamed_quarters(root: Path) -> list[str]:
+    """Subfolders named like a date that is not a quarter end (`2025-03-30`): their files would be ignored."""
+    return (
+        [
+            folder.name
+            for folder, as_at in ((f, _date(f.name)) for f in sorted(root.iterdir()) if f.is_dir())
+            if as_at is not None and (as_at.month, as_at.day) not in QUARTER_ENDS
+        ]
+        if root.is_dir()
+        else []
+    )
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def extract_files(folder: Path) -> list[Path]:
     """The extract files in a quarter's folder: XML and CSV, not hidden (half-copied files are often hidden)."""
     return sorted(

@@ -8,17 +8,20 @@ import dagster as dg
 import pytest
 from pytest_httpserver import HTTPServer
 
+from assets.reference import areas
 from sources import ees
 from sources.errors import FormatError
 from sources.sample_adapter import sample_path
 from tests.conftest import SAMPLES, make_resources, materialize, table_fingerprints
 from tests.dfe_support import (
     ALL_DFE_ASSETS,
+    CATALOGUE,
     csc_indicators,
     dataset_asset,
     ees_dataset,
     live_resources,
     local_catalogue,
+    population_asset,
     sample_url,
 )
 
@@ -220,3 +223,24 @@ def test_checking_before_the_reference_tables_exist_says_so(tmp_path: Path) -> N
     result = materialize([dataset_asset("cin_d5")], make_resources(tmp_path / "data"))
     assert "marts.areas is missing: materialise marts/areas first" in failure_message(result)
     assert table_fingerprints(warehouse(tmp_path / "data"), ("clean",)) == {}
+
+
+def test_a_population_of_zero_fails_the_blocking_check(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """Issue 16: a 0 passed, and every rate per 10,000 over it became null in the published snapshot."""
+    text = sample_path(SAMPLES, CATALOGUE.dataset("ons_population").option("dfe_file_url")).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    at = next(i for i, line in enumerate(lines) if "E06000059" in line and "Children aged 0 to 17 years" in line)
+    cells = lines[at].split(",")
+    cells[header.index("population_estimate")] = "0"
+    lines[at] = ",".join(cells)
+    httpserver.expect_request("/population.csv").respond_with_data("\n".join(lines) + "\n", content_type="text/csv")
+    catalogue = local_catalogue(
+        tmp_path / "catalogue", httpserver.url_for("").rstrip("/"), None, httpserver.url_for("/population.csv")
+    )
+    data_dir = tmp_path / "data"
+    result = materialize([areas, population_asset(catalogue)], live_resources(data_dir))
+    assert not result.success
+    [failure] = failed_rules(result, "ons_population_rules")
+    assert failure["column"] == "numerator" and failure["examples"][0]["_source_row"] == at + 1
+    assert table_fingerprints(warehouse(data_dir), ("clean",)) == {}

@@ -52,3 +52,16 @@ def test_a_bad_setting_stops_the_command_before_any_run(tmp_path: Path, name: st
     assert completed.stdout == ""
     assert not (tmp_path / "data").exists()  # nothing written: no warehouse, no report
     assert list((tmp_path / "dagster_home").iterdir()) == []  # no run recorded in the instance
+
+
+def test_a_quarter_folder_not_named_by_a_quarter_end_stops_the_command(tmp_path: Path) -> None:
+    """Issue 16: `2025-03-30` was silently ignored, so that quarter's returns never arrived."""
+    drop = tmp_path / "drop"
+    (drop / "2025-03-30").mkdir(parents=True)
+    (drop / "2024-12-31").mkdir()
+    (drop / "notes").mkdir()  # not a date: not a quarter folder, and not an error
+    completed = run_command(tmp_path, COUNCIL_RETURNS_DROP_DIR=str(drop))
+    assert completed.returncode == 2
+    assert f"the folder {drop / '2025-03-30'} is not named by a quarter end" in completed.stderr
+    assert "2024-12-31 is not" not in completed.stderr and "notes is not" not in completed.stderr
+    assert not (tmp_path / "data").exists()
