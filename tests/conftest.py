@@ -179,3 +179,41 @@ def rebuilt(result: dg.ExecuteInProcessResult) -> set[str]:
         elif metadata["rebuilt"].value:
             keys.add(key)
     return keys
+
+
+def environment(folder: Path) -> dict[str, str]:
+    """The settings of one engineer's installation, all under `folder` (the main command run as a person would)."""
+    return {
+        **os.environ,
+        "SAFE_OUTCOMES_DATA_DIR": str(folder / "data"),
+        "DAGSTER_HOME": str(folder / "dagster"),
+        "SAFE_OUTCOMES_SAMPLE_DIR": str(folder / "samples"),
+        "COUNCIL_RETURNS_DROP_DIR": str(folder / "samples" / "council_returns"),
+        "COUNCIL_RETURNS_PSEUDONYM_KEY": "revision-tests-key-at-least-32-bytes-long",
+        "STATS19_YEARS": "2024-2025",
+        "SAFE_OUTCOMES_STEP_RETRIES": "0",
+    }
+
+
+def run_main(folder: Path) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pipelines.main", "run"],
+        cwd=ROOT,
+        env=environment(folder),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    return completed.stdout
+
+
+@pytest.fixture(scope="session")
+def installed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One installation after a first `safe-outcomes run` on a copy of the sample: tests copy it and go on."""
+    folder = tmp_path_factory.mktemp("first")
+    sample_copy(folder / "samples")
+    (folder / "dagster").mkdir()
+    shutil.copy(ROOT / "dagster.yaml", folder / "dagster" / "dagster.yaml")
+    run_main(folder)
+    return folder

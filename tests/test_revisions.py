@@ -8,21 +8,17 @@ an engineer would, in its own process with the settings in the environment.
 
 import csv
 import io
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import sample_copy
+from tests.conftest import run_main
 from tests.dfe_support import query
 from warehouse.report_format import formatted
 
-ROOT = Path(__file__).resolve().parents[1]
 DORSET = "E06000059"
 DFT = "data.dft.gov.uk/road-accidents-safety-data"
 CASUALTIES_2025 = f"{DFT}/dft-road-casualty-statistics-casualty-2025.csv"
@@ -31,43 +27,6 @@ FINGERTIPS = "fingertips.phe.org.uk/api/all_data/csv"
 ASCOF_2025 = "assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv"
 B1 = "explore-education-statistics.service.gov.uk/data-catalogue/data-set/b1-children-in-need-by-la/csv"
 CIN_Q4 = "council_returns/2025-03-31/cin_census.xml"
-
-
-def environment(folder: Path) -> dict[str, str]:
-    """The settings of one engineer's installation, all under `folder`."""
-    return {
-        **os.environ,
-        "SAFE_OUTCOMES_DATA_DIR": str(folder / "data"),
-        "DAGSTER_HOME": str(folder / "dagster"),
-        "SAFE_OUTCOMES_SAMPLE_DIR": str(folder / "samples"),
-        "COUNCIL_RETURNS_DROP_DIR": str(folder / "samples" / "council_returns"),
-        "COUNCIL_RETURNS_PSEUDONYM_KEY": "revision-tests-key-at-least-32-bytes-long",
-        "STATS19_YEARS": "2024-2025",
-        "SAFE_OUTCOMES_STEP_RETRIES": "0",
-    }
-
-
-def run_main(folder: Path) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "pipelines.main", "run"],
-        cwd=ROOT,
-        env=environment(folder),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    return completed.stdout
-
-
-@pytest.fixture(scope="module")
-def first_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("first")
-    sample_copy(folder / "samples")
-    (folder / "dagster").mkdir()
-    shutil.copy(ROOT / "dagster.yaml", folder / "dagster" / "dagster.yaml")
-    run_main(folder)
-    return folder
 
 
 def rows_of(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -169,10 +128,10 @@ def dorset_values(database: Path, indicator: str) -> dict[tuple, tuple]:
 
 
 @pytest.mark.parametrize("publisher", list(CASES))
-def test_a_revision_reaches_the_snapshot_and_the_report(first_run: Path, tmp_path: Path, publisher: str) -> None:
+def test_a_revision_reaches_the_snapshot_and_the_report(installed_run: Path, tmp_path: Path, publisher: str) -> None:
     revise, source, indicator = CASES[publisher]
     folder = tmp_path / "installation"
-    shutil.copytree(first_run, folder)
+    shutil.copytree(installed_run, folder)
     before = dorset_values(folder / "data" / "published" / "outcomes.duckdb", indicator)
     [report] = (folder / "data" / "reports").glob(f"safe-{DORSET}-*.html")
     before_html = report.read_text(encoding="utf-8")

@@ -18,7 +18,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tests.test_revisions import ROOT, environment, first_run, revise_dfe, run_main  # noqa: F401 - fixture
+from tests.conftest import ROOT, environment, run_main
+from tests.test_revisions import revise_dfe
 
 MARKER = "dfe_cin_b1_sources - STEP_START"
 
@@ -62,9 +63,9 @@ def claimed_slots(folder: Path) -> list:
 
 
 @pytest.fixture
-def installation(first_run: Path, tmp_path: Path) -> Path:  # noqa: F811 - the fixture imported above
+def installation(installed_run: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "installation"
-    shutil.copytree(first_run, folder)
+    shutil.copytree(installed_run, folder)
     revise_dfe(folder / "samples")  # so that the next run has work to do
     return folder
 
