@@ -8,11 +8,11 @@ from sources.source_catalogue import load
 # Every setting is checked first: one SettingError lists each bad variable, its value and what is expected.
 settings.check_environment()
 CATALOGUE = load(settings.catalogue_dir())
+STATS19_YEARS = settings.stats19_years()
 GRAPH = build_graph(
     CATALOGUE,
-    settings.stats19_years(),
+    STATS19_YEARS,
     settings.council_returns_first_quarter(),
     network_retry(settings.step_retries(), settings.step_retry_delay_s()),
 )
-STATS19_YEARS = settings.stats19_years()
 council_quarters = GRAPH.quarters
