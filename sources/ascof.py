@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sources.errors import FormatError
+from sources.errors import FormatError, not_utf8
 
 PUBLISHER = "ascof"
 
@@ -92,7 +92,9 @@ def read_measures(path: Path, url: str, release: str, measure_groups: list[str])
         raise FormatError(url, "the server answered with JSON instead of the measures CSV")
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError:
+        raise not_utf8(url, path) from None
+    except pd.errors.ParserError as error:
         raise FormatError(url, f"not a readable CSV ({error})") from None
     by_key = {_key(name): name for name in raw.columns}
     renames = {}

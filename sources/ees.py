@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from sources.errors import FormatError, SourceError
+from sources.errors import FormatError, SourceError, not_utf8
 
 PUBLISHER = "dfe"
 
@@ -201,30 +201,33 @@ def read_text_csv(path: Path) -> pd.DataFrame:
     A row cut short (a truncated download) or with extra fields is a FormatError naming the line.
     """
     name = str(path)
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise FormatError(name, "the file is empty") from None
-        except csv.Error as error:
-            raise FormatError(name, f"unreadable header ({error})", line=1) from error
-        header = [column.strip() for column in header]
-        rows = []
-        try:
-            for row in reader:
-                if len(row) != len(header):
-                    if not row:
-                        continue
-                    raise FormatError(
-                        name,
-                        f"has {len(row)} fields where the header has {len(header)} "
-                        "(a row cut short or a stray delimiter)",
-                        line=reader.line_num,
-                    )
-                rows.append(row)
-        except csv.Error as error:
-            raise FormatError(name, f"malformed CSV ({error})", line=reader.line_num) from error
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, strict=True)
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise FormatError(name, "the file is empty") from None
+            except csv.Error as error:
+                raise FormatError(name, f"unreadable header ({error})", line=1) from error
+            header = [column.strip() for column in header]
+            rows = []
+            try:
+                for row in reader:
+                    if len(row) != len(header):
+                        if not row:
+                            continue
+                        raise FormatError(
+                            name,
+                            f"has {len(row)} fields where the header has {len(header)} "
+                            "(a row cut short or a stray delimiter)",
+                            line=reader.line_num,
+                        )
+                    rows.append(row)
+            except csv.Error as error:
+                raise FormatError(name, f"malformed CSV ({error})", line=reader.line_num) from error
+    except UnicodeDecodeError:
+        raise not_utf8(name, path) from None
     if not rows:
         raise FormatError(name, "the file has a header but no data rows")
     frame = pd.DataFrame(rows, columns=header, dtype=str)

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from sources.errors import FormatError
+from sources.errors import FormatError, not_utf8
 
 PUBLISHER = "ohid"
 ENGLAND = "E92000001"
@@ -208,7 +208,9 @@ def read_export(path: Path, url: str, fingertips_id: int, parent_area_type: int,
         raise FormatError(url, f"the API answered with a JSON error instead of CSV: {message}")
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError:
+        raise not_utf8(url, path) from None
+    except pd.errors.ParserError as error:
         raise FormatError(url, f"not a readable CSV ({error})") from None
     header = list(raw.columns)
     if len(header) not in (26, 27):

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from sources.errors import FormatError
+from sources.errors import FormatError, not_utf8
 from sources.return_frames import RowProblem, table_frame
 
 # Councils' systems write SSDA903 dates as dd/mm/yyyy; some exports use ISO dates, Excel's date-times or
@@ -95,8 +95,8 @@ def read_s903(path: Path, max_bytes: int) -> S903Table:
         raise FormatError(name, f"the file is {size:,} bytes, over the configured limit of {max_bytes:,}")
     try:
         text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise FormatError(name, f"not UTF-8 text (byte {error.start})") from None
+    except UnicodeDecodeError:
+        raise not_utf8(name, path) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if not header:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.errors import FormatError
+from sources.errors import FormatError, not_utf8
 
 PUBLISHER = "dft"
 
@@ -159,8 +159,12 @@ class CsvScan:
 
 def read_header(path: Path) -> tuple[str, ...]:
     """The file's column names, with a UTF-8 byte-order mark removed (older DfT files carry one)."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
+    with open(path, "rb") as handle:
+        line = handle.readline()
+    try:
+        first = line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise not_utf8(str(path), path) from None
     if not first.strip():
         raise FormatError(str(path), "the file is empty: no header line", line=1)
     return tuple(name.strip().strip('"') for name in first.rstrip("\r\n").split(","))

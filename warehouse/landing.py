@@ -7,6 +7,7 @@ file, the line and the column, so the warehouse stays exactly as it was.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +158,15 @@ def _load_error(file: str, error: duckdb.Error) -> LoadError:
         problem = f"value {value.group(1)!r} is not a valid {value.group(2)}" if value else "value of the wrong type"
     elif "unterminated quote" in text:
         problem = "a value with an unterminated quote"
+    elif "Invalid unicode" in text and line_match:
+        line = int(line_match.group(1))
+        return LoadError(
+            file,
+            "a byte that is not UTF-8: the publishers' files are UTF-8, so this copy was probably re-saved in "
+            "Windows-1252; download it again, or save it from Excel as 'CSV UTF-8'",
+            line=line,
+            column=_undecodable_column(Path(file), line),
+        )
     else:
         problem = text.splitlines()[0]
     if original:
@@ -167,6 +177,22 @@ def _load_error(file: str, error: duckdb.Error) -> LoadError:
         line=int(line_match.group(1)) if line_match else None,
         column=column_match.group(1) if column_match else None,
     )
+
+
+def _undecodable_column(path: Path, line: int) -> str | None:
+    """The header's name for the field of `line` that holds the first byte that is not UTF-8."""
+    with open(path, "rb") as handle:
+        header = next(csv.reader([handle.readline().decode("utf-8-sig", "replace")]), [])
+        for number, content in enumerate(handle, start=2):
+            if number == line:
+                try:
+                    content.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    before = content[: error.start].decode("utf-8")
+                    index = max(len(next(csv.reader([before]), [])), 1) - 1
+                    return header[index].strip() if index < len(header) else None
+                return None
+    return None
 
 
 def land_frame(
