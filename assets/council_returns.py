@@ -93,6 +93,17 @@ def _validate(landing: Landing) -> flow.Validator:
             files = [(d.dataset, list(content.tables)) for d, content in parsed if d.partitions == [quarter]]
             folder = f"{quarter_end(quarter).isoformat()}/"
             failures += [(mine.get(name or ""), error) for name, error in returns.table_problems(files, folder)]
+            tables = {
+                table: (d.dataset, frame)
+                for d, c in parsed
+                if d.partitions == [quarter]
+                for table, frame in c.tables.items()
+            }
+            if "s903_header" in tables and "s903_episodes" in tables:
+                failures += [
+                    (mine.get(name), error)
+                    for name, error in returns.children_problems(tables["s903_header"], tables["s903_episodes"])
+                ]
         return failures
 
     return validate

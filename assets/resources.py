@@ -39,6 +39,15 @@ class PublisherClient(dg.ConfigurableResource):
     backoff_factor: float = 1.0
     max_bytes: int = 4 * 1024**3
     sample_dir: str = Field(default="", description="The offline sample's folder; empty = sources/samples.")
+    accept_withdrawn: str = Field(
+        default="",
+        description="Catalogue data set keys (comma-separated) whose next delivery may lack a period or area that "
+        "the published one had, because the publisher withdrew it; empty = none.",
+    )
+
+    def withdrawn_accepted(self) -> set[str]:
+        """The data sets whose delivery may drop what was published (the operator read the revision notes)."""
+        return {key.strip() for key in self.accept_withdrawn.split(",") if key.strip()}
 
     def downloader(self) -> Downloader:
         if self.mode not in ("sample", "live"):

@@ -90,7 +90,17 @@ def area_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def target_of(dataset: Dataset, kind: SourceKind) -> flow.Target:
-    return flow.Target(source=dataset.key, tables=kind.tables(dataset), partition_column=dataset.partition_column)
+    return flow.Target(
+        source=dataset.key,
+        tables=kind.tables(dataset),
+        partition_column=dataset.partition_column,
+        coverage=coverage_of(dataset),
+    )
+
+
+def coverage_of(dataset: Dataset) -> tuple[str, ...]:
+    """The columns that say what a delivery covers: the data set's own `coverage`, else its publisher's."""
+    return tuple(dataset.option("coverage", dataset.publisher.options.get("coverage", ())))
 
 
 def clean_target(dataset: Dataset) -> str:
@@ -117,6 +127,16 @@ def source_asset(
         )
         for check in kind.declared_checks
     ]
+    if coverage_of(dataset):
+        checks.append(
+            dg.AssetCheckSpec(
+                f"{dataset.key}_complete",
+                asset=landing_key,
+                blocking=True,
+                description=f"every {', '.join(coverage_of(dataset))} in the published rows is still delivered "
+                "(a vanished period or area is held back unless SAFE_OUTCOMES_ACCEPT_WITHDRAWN names the data set)",
+            )
+        )
     provenance = {"publisher": dataset.publisher.name, "licence": dataset.publisher.licence}
 
     @dg.multi_asset(
@@ -160,7 +180,14 @@ def source_asset(
                 force = bool(kind.force and kind.force(landing, con, deliveries))
                 validate = kind.validate(landing) if kind.validate else None
                 outcome = flow.land_deliveries(
-                    con, target, deliveries, kind.checks(landing), context.run.run_id, force, validate
+                    con,
+                    target,
+                    deliveries,
+                    kind.checks(landing),
+                    context.run.run_id,
+                    force,
+                    validate,
+                    accept_withdrawn=dataset.key in context.resources.publisher.withdrawn_accepted(),
                 )
                 extra = kind.after(landing, con, outcome) if outcome.changed and kind.after else {}
                 published = None
@@ -205,6 +232,7 @@ def source_asset(
                 data_version=dg.DataVersion(builds.digest(",".join(sorted(files.values())))),
             )
             yield from (kind.results or _results)(landing, outcome)
+            yield from _completeness_results(outcome)
             if not outcome.passed:
                 failed = [name for name in sorted(outcome.blocking) if not outcome.verdicts[name].passed]
                 raise dg.Failure(
@@ -241,6 +269,23 @@ def _results(landing: Landing, outcome: flow.Outcome) -> list[dg.AssetCheckResul
         check_result(name, verdict, outcome.files)
         for name, verdict in outcome.verdicts.items()
         if isinstance(verdict, SuiteResult)
+    ]
+
+
+def _completeness_results(outcome: flow.Outcome) -> list[dg.AssetCheckResult]:
+    return [
+        dg.AssetCheckResult(
+            check_name=name,
+            passed=verdict.passed,
+            description=verdict.message,
+            metadata={
+                "summary": verdict.message,
+                "missing": verdict.missing,
+                "accepted_as_withdrawn": verdict.accepted,
+            },
+        )
+        for name, verdict in outcome.verdicts.items()
+        if isinstance(verdict, flow.Completeness)
     ]
 
 

@@ -39,6 +39,7 @@ RESOURCE_SETTINGS: dict[str, tuple[type[dg.ConfigurableResource], dict[str, str]
             "read_timeout_s": "SAFE_OUTCOMES_READ_TIMEOUT_S",
             "retries": "SAFE_OUTCOMES_HTTP_RETRIES",
             "sample_dir": "SAFE_OUTCOMES_SAMPLE_DIR",
+            "accept_withdrawn": "SAFE_OUTCOMES_ACCEPT_WITHDRAWN",
         },
     ),
     "stats19_source": (

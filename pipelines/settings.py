@@ -46,6 +46,7 @@ from pipelines.setting_forms import (
     url,
     whole_number,
 )
+from sources import source_catalogue
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CATALOGUE = PROJECT_ROOT / "sources" / "catalogue"
@@ -80,6 +81,8 @@ DEFAULTS: dict[str, Any] = {
     "SAFE_OUTCOMES_HTTP_RETRIES": 5,
     # Offline: the folder that answers for the publishers (laid out by host and path); empty = sources/samples/.
     "SAFE_OUTCOMES_SAMPLE_DIR": "",
+    # Data set keys whose next delivery may lack a period or area the published one had (the publisher withdrew it).
+    "SAFE_OUTCOMES_ACCEPT_WITHDRAWN": "",
     "ROAD_BASELINE_FIRST_YEAR": 2005,
     "ROAD_BASELINE_LAST_YEAR": 2009,
     # The council's own quarterly returns (CIN census XML, SSDA903 CSV) from its drop folder.
@@ -146,6 +149,21 @@ RETIRED = frozenset(
 SECRETS = frozenset({"COUNCIL_RETURNS_PSEUDONYM_KEY", "SAFE_OUTCOMES_ALERT_WEBHOOK_URL"})
 
 
+def data_set_keys(text: str) -> str:
+    """Keys of the source catalogue in use (SAFE_OUTCOMES_CATALOGUE_DIR), comma-separated; unknown ones are named."""
+    keys = [key.strip() for key in text.split(",") if key.strip()]
+    if not keys:
+        return ""
+    try:
+        known = {dataset.key for dataset in source_catalogue.load(read("SAFE_OUTCOMES_CATALOGUE_DIR")).datasets}
+    except (SettingError, source_catalogue.CatalogueError):
+        return text  # the catalogue's own problem is reported under its own setting
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise FormError(f"{', '.join(unknown)} not in the source catalogue (known: {', '.join(sorted(known))})")
+    return text
+
+
 YEAR = Form("year", f"a year from {FIRST_STATS19_YEAR}, like 2005", whole_number(FIRST_STATS19_YEAR))
 
 # The form of every setting that needs more than its default's type says.
@@ -169,6 +187,11 @@ FORMS: dict[str, Form] = {
         "folder_or_empty",
         "an existing folder, or empty for the bundled sources/catalogue/",
         folder_or(BUNDLED_CATALOGUE),
+    ),
+    "SAFE_OUTCOMES_ACCEPT_WITHDRAWN": Form(
+        "data_set_keys",
+        "catalogue data set keys separated by commas, like dfe_b1,ohid_ph_ksi_rate, or empty",
+        data_set_keys,
     ),
     "SAFE_OUTCOMES_WAREHOUSE": PATH,
     "SAFE_OUTCOMES_PUBLISHED": PATH,

@@ -149,3 +149,34 @@ def table_problems(files: list[tuple[str, list[str]]], folder: str) -> list[tupl
         (None, FormatError(folder, f"no file with the {table} table")) for table in REQUIRED_TABLES if table not in seen
     ]
     return problems
+
+
+def children_problems(
+    header: tuple[str, pd.DataFrame], episodes: tuple[str, pd.DataFrame]
+) -> list[tuple[str, FormatError]]:
+    """The SSDA903 header lists every child looked after in the year and the episodes file each child's episodes,
+    so a child in one and not the other means a file was cut short (a half-copied file ends at a line boundary
+    and every row of it reads well). Names the file that lacks children and the lines of the other that name
+    them, never a child's id (it is personal)."""
+    problems = []
+    for (name, frame), (other_name, other) in ((episodes, header), (header, episodes)):
+        lacking = other[~other["child"].isin(set(frame["child"]))]
+        if lacking.empty:
+            continue
+        lines = ", ".join(str(line) for line in lacking["_source_row"].head(5))
+        more = f" and {len(lacking) - 5} more" if len(lacking) > 5 else ""
+        last = int(frame["_source_row"].max()) if not frame.empty else 1
+        problems.append(
+            (
+                name,
+                FormatError(
+                    name,
+                    f"{len(lacking)} children of {other_name} (lines {lines}{more}) are not in this file, which "
+                    f"ends at line {last}: it was probably cut short while copying; copy it again from the "
+                    "case management system's export",
+                    line=last,
+                    column="CHILD",
+                ),
+            )
+        )
+    return problems

@@ -107,6 +107,15 @@ def episodes_file_left_out(folder: Path) -> tuple[str, int | None, str | None, s
     return f"{AS_AT}/", None, None, "no file with the s903_episodes table"
 
 
+def episodes_cut_at_a_line_boundary(folder: Path) -> tuple[str, int | None, str | None, str]:
+    """A half-copied file: every line that is there reads well, but the last third of the children are gone."""
+    path = folder / "ssda903_episodes.csv"
+    lines = _lines(path)
+    kept = lines[: 1 + (len(lines) - 1) * 2 // 3]
+    _write_lines(path, kept)
+    return "ssda903_episodes.csv", len(kept), None, "of ssda903_header.csv (lines "
+
+
 CASES: dict[str, Callable[[Path], tuple[str, int | None, str | None, str]]] = {
     "malformed_xml": malformed_xml,
     "external_entity": external_entity,
@@ -117,6 +126,7 @@ CASES: dict[str, Callable[[Path], tuple[str, int | None, str | None, str]]] = {
     "blank_child_id": blank_child_id,
     "another_councils_return": another_councils_return,
     "episodes_file_left_out": episodes_file_left_out,
+    "episodes_cut_at_a_line_boundary": episodes_cut_at_a_line_boundary,
 }
 
 

@@ -67,11 +67,29 @@ class Check:
 
 @dataclass(frozen=True)
 class Target:
-    """Where a catalogue data set lands: its load-log source, its landing tables and their partition column."""
+    """Where a catalogue data set lands: its load-log source, its landing tables and their partition column.
+
+    `coverage` names the columns that say what a delivery covers (periods, areas, measures) in its first table;
+    a delivery that lacks something the last published one had for the same partitions is held back.
+    """
 
     source: str
     tables: tuple[str, ...]
     partition_column: str
+    coverage: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Whether a delivery still covers everything the published rows of its partitions cover."""
+
+    missing: int
+    message: str
+    accepted: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.missing == 0 or self.accepted
 
 
 @dataclass
@@ -133,12 +151,15 @@ def land_deliveries(
     run_id: str | None,
     force: bool = False,
     validate: Validator | None = None,
+    accept_withdrawn: bool = False,
 ) -> Outcome:
     """Land the delivered files and run the checks; an unchanged delivery is only logged.
 
     Every file is read first, and nothing is landed unless every file could be read (each failure is logged
     with its reason, and all are reported together). Then every table is replaced in one transaction, so a
-    file that fails while landing leaves every landing table as it was. Checks run on the landed partitions.
+    file that fails while landing leaves every landing table as it was. Checks run on the landed partitions,
+    the first of them (blocking) that nothing published has disappeared, unless `accept_withdrawn` says the
+    publisher withdrew it.
     """
     partitions = sorted({partition for delivery in deliveries for partition in delivery.partitions}, key=str)
     if not force and is_unchanged(con, target, deliveries):
@@ -165,6 +186,10 @@ def land_deliveries(
     landed = _land_all(con, target, parsed, outcome)
     for load_id, in_file, rows in landed:
         finish_load(con, load_id, "landed", in_file, rows)
+    if target.coverage:
+        name = f"{target.source}_complete"
+        outcome.verdicts[name] = completeness(con, target, partitions, accept_withdrawn)
+        outcome.blocking.add(name)
     for check in checks:
         outcome.verdicts[check.name] = check.run(con, partitions)
         if check.blocking:
@@ -226,6 +251,49 @@ def _land_all(
             finish_load(con, load_id, "failed", message=reason[:2000])
         raise
     return landed
+
+
+def completeness(
+    con: duckdb.DuckDBPyConnection, target: Target, partitions: list[Any], accept_withdrawn: bool
+) -> Completeness:
+    """What the published rows of these partitions cover that the newly landed rows do not.
+
+    A year, period, area or measure that vanishes between deliveries is either the publisher's withdrawal
+    (its revision notes say so) or a file cut short at a line boundary, which every other check passes; only a
+    person can tell, so the delivery is held back until they say it was withdrawn.
+    """
+    table, columns = target.tables[0], ", ".join((*target.coverage, target.partition_column))
+    if not _exists(con, f"clean.{table}"):
+        return Completeness(0, "nothing published yet to compare with")
+    where = f"list_contains($partitions, {target.partition_column})"
+    missing = con.execute(
+        f"select {columns} from clean.{table} where {where} except select {columns} from landing.{table} "
+        f"where {where} order by all",
+        {"partitions": partitions},
+    ).fetchall()
+    if not missing:
+        return Completeness(0, f"every {', '.join(target.coverage)} published before is still delivered")
+    first, others = target.coverage[0], ", ".join(target.coverage[1:])
+    by_first: dict[Any, list[tuple[Any, ...]]] = {}
+    for row in missing:
+        by_first.setdefault(row[0], []).append(row[1:])
+    parts = []
+    for value, rest in list(by_first.items())[:5]:
+        where_found = ", ".join(sorted({str(row[-1]) for row in rest}))
+        shown = ", ".join(" ".join(str(v) for v in row[:-1]) for row in rest[:3] if row[:-1])
+        more = f" and {len(rest) - 3} more" if len(rest) > 3 else ""
+        detail = f"{len(rest)} of {others}: {shown}{more}; " if shown else ""
+        parts.append(f"{first} {value} ({detail}in {target.partition_column} {where_found})")
+    if len(by_first) > 5:
+        parts.append(f"and {len(by_first) - 5} more {first} values")
+    verb = "accepted as withdrawn (SAFE_OUTCOMES_ACCEPT_WITHDRAWN)" if accept_withdrawn else "held back"
+    message = f"{target.source}: the new delivery lacks what the published one had, {'; '.join(parts)}; {verb}. " + (
+        ""
+        if accept_withdrawn
+        else "If the publisher's revision notes say these were withdrawn, run once with "
+        f"SAFE_OUTCOMES_ACCEPT_WITHDRAWN={target.source}; otherwise the file was probably cut short: fetch it again"
+    )
+    return Completeness(len(missing), message, accepted=accept_withdrawn)
 
 
 def publish(
