@@ -143,9 +143,9 @@ class Stats19Files:
 class CsvScan:
     """A typed DuckDB read of one STATS19 file, projected onto the canonical columns.
 
-    `sql` selects the canonical columns plus `_source_row` (the line in the file, header = line 1).
-    `unnumbered_sql` is the same read with `_source_row` left null: numbering rows with a window costs as much
-    as the read itself on a national file, so a loader that keeps the file's order numbers them afterwards.
+    `sql` selects the canonical columns plus `_source_row` (the line in the file, header = line 1), numbered by
+    the scan itself (`with ordinality`): a window over a national file costs as much as reading it, and a
+    numbered scan lets a loader take the years it wants in one read.
     """
 
     file: Path
@@ -153,7 +153,6 @@ class CsvScan:
     header: tuple[str, ...]
     vintage: str
     sql: str
-    unnumbered_sql: str
     missing_optional: tuple[str, ...]
 
 
@@ -224,19 +223,17 @@ def scan(path: Path, table: str) -> CsvScan:
         f"dateformat = '%d/%m/%Y', nullstr = ['', 'NULL'], encoding = 'utf-8', columns = {{{columns}}})"
     )
 
-    def select(source_row: str) -> str:
-        return (
-            f"select {', '.join(projections)}, _source_row from ("
-            f'select *, "{index_alias}" as collision_index_raw, {source_row} as _source_row from {read})'
-        )
-
+    sql = (
+        f"select {', '.join(projections)}, _source_row from ("
+        f'select *, "{index_alias}" as collision_index_raw, cast(ordinality + 1 as bigint) as _source_row '
+        f"from {read} with ordinality)"
+    )
     return CsvScan(
         file=path,
         table=table,
         header=header,
         vintage=vintage_of(header),
-        sql=select("cast(row_number() over () + 1 as bigint)"),
-        unnumbered_sql=select("cast(null as bigint)"),
+        sql=sql,
         missing_optional=tuple(missing_optional),
     )
 

@@ -57,3 +57,28 @@ def test_a_file_with_no_rows_for_the_years_asked_lands_nothing(con: duckdb.DuckD
     with pytest.raises(LoadError, match="no rows for collision_year"):
         land(con, scan(file, "casualties"), "casualties", "collision_year", [2024], "none")
     assert con.execute("select count(*) from duckdb_tables() where table_name = 'casualties'").fetchall() == [(0,)]
+
+
+def test_a_line_the_read_does_not_see_is_refused_in_a_partial_load(con: duckdb.DuckDBPyConnection, file: Path) -> None:
+    """A blank line among the 2021 rows shifts every later line number: the one read sees fewer rows than the
+    file has lines, so nothing lands, though the years asked for are earlier."""
+    lines = file.read_text().splitlines()
+    file.write_text("\n".join([*lines[:90], "", *lines[90:]]) + "\n")
+    with pytest.raises(LoadError, match=r"did not reach the file's last data line \(line 122 of 121 data lines\)"):
+        land(con, scan(file, "casualties"), "casualties", "collision_year", [2019], "shifted")
+    assert con.execute("select count(*) from duckdb_tables() where table_name = 'casualties'").fetchall() == [(0,)]
+
+
+def test_lines_hold_in_a_file_read_in_parallel(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """A file big enough for DuckDB to read in parallel chunks: sampled rows still name their own lines."""
+    template = csv_text(CASUALTY_HEADER_2024, ROWS[:1]).splitlines()[1].split(",")
+    path = tmp_path / "big.csv"
+    with open(path, "w") as out:
+        out.write(",".join(CASUALTY_HEADER_2024) + "\n")
+        for number in range(400_000):
+            year = 2019 + number * 3 // 400_000
+            out.write(",".join([f"{year}550{number:07d}", str(year), *template[2:]]) + "\n")
+    assert path.stat().st_size > 3 * (8 << 20)  # DuckDB gives each thread 8 MB of a CSV file
+    land(con, scan(path, "casualties"), "casualties", "collision_year", [2020], "big")
+    lines_match(con, path, "big")
+    assert con.execute("select count(*) from landing.casualties").fetchall() == [(133_333,)]

@@ -137,7 +137,9 @@ def test_a_revision_reaches_the_snapshot_and_the_report(installed_run: Path, tmp
     before_html = report.read_text(encoding="utf-8")
     finished = query(folder / "data" / "warehouse" / "outcomes.duckdb", "select max(started_at) from meta.loads")[0][0]
 
+    before_files = {path: path.read_bytes() for path in (folder / "samples").rglob("*") if path.is_file()}
     revise(folder / "samples")
+    revised = [path for path, content in before_files.items() if path.read_bytes() != content]
     output = run_main(folder)
 
     warehouse = folder / "data" / "warehouse" / "outcomes.duckdb"
@@ -153,6 +155,13 @@ def test_a_revision_reaches_the_snapshot_and_the_report(installed_run: Path, tmp
         [finished],
     )
     assert landed == [(source,)]
+    # ... and of it only the revised files: a revised 2025 casualty file re-lands 2025, not the 1979-latest file
+    # (a council's quarter is replaced whole, so each of its files is landed again).
+    [(files_landed,)] = query(
+        warehouse, "select count(*) from meta.loads where started_at > ? and status <> 'unchanged'", [finished]
+    )
+    if publisher != "council_returns":
+        assert files_landed == len(revised), revised
     html = report.read_text(encoding="utf-8")
     assert html != before_html and "(rebuilt)" in output
     unit, title = query(

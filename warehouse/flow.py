@@ -110,14 +110,26 @@ class Outcome:
         return all(verdict.passed for verdict in blocking) and not self.problems
 
 
-def is_unchanged(con: duckdb.DuckDBPyConnection, target: Target, deliveries: Sequence[Delivery]) -> bool:
-    """Every file is the very file already published for its partitions."""
-    return bool(deliveries) and all(
-        unchanged_since_published(
-            con, target.source, delivery.dataset, delivery.facts.sha256, [str(p) for p in delivery.partitions]
-        )
+def unchanged_files(con: duckdb.DuckDBPyConnection, target: Target, deliveries: Sequence[Delivery]) -> list[Delivery]:
+    """The files that need not be landed again: each is the very file already published for its partitions, and
+    no file that shares a partition with it changed (a partition is replaced whole, from all its files).
+
+    So a revised 2025 file re-lands 2025 alone, not the 1979-latest file that serves the other years; a changed
+    file of a council's quarter re-lands that quarter's every file.
+    """
+    changed = {
+        id(delivery)
         for delivery in deliveries
-    )
+        if not unchanged_since_published(con, target.source, delivery.dataset, delivery.facts.sha256, _keys(delivery))
+    }
+    touched = {key for delivery in deliveries if id(delivery) in changed for key in _keys(delivery)}
+    return [
+        delivery for delivery in deliveries if id(delivery) not in changed and not touched.intersection(_keys(delivery))
+    ]
+
+
+def _partitions(deliveries: Sequence[Delivery]) -> list[Any]:
+    return sorted({partition for delivery in deliveries for partition in delivery.partitions}, key=str)
 
 
 class DeliveryError(ValueError):
@@ -161,11 +173,13 @@ def land_deliveries(
     the first of them (blocking) that nothing published has disappeared, unless `accept_withdrawn` says the
     publisher withdrew it.
     """
-    partitions = sorted({partition for delivery in deliveries for partition in delivery.partitions}, key=str)
-    if not force and is_unchanged(con, target, deliveries):
-        for delivery in deliveries:
-            record_unchanged(con, target.source, delivery.dataset, delivery.facts, _keys(delivery), run_id)
-        return Outcome(changed=False, partitions=partitions)
+    kept = [] if force else unchanged_files(con, target, deliveries)
+    for delivery in kept:
+        record_unchanged(con, target.source, delivery.dataset, delivery.facts, _keys(delivery), run_id)
+    if len(kept) == len(deliveries):
+        return Outcome(changed=False, partitions=_partitions(deliveries))
+    deliveries = [delivery for delivery in deliveries if all(delivery is not other for other in kept)]
+    partitions = _partitions(deliveries)
     started = [
         (delivery, start_load(con, target.source, delivery.dataset, delivery.facts, _keys(delivery), run_id))
         for delivery in deliveries

@@ -38,12 +38,10 @@ class LoadError(ValueError):
 
 
 class Scan(Protocol):
-    """A typed read of one file that yields canonical columns plus `_source_row`, numbered (`sql`) or left
-    null for the loader to number (`unnumbered_sql`)."""
+    """A typed read of one file that yields canonical columns plus `_source_row`, the line each row is on."""
 
     file: Path
     sql: str
-    unnumbered_sql: str
 
 
 @dataclass(frozen=True)
@@ -73,40 +71,39 @@ def land(
     partitions: list[int] | list[str],
     load_id: str,
 ) -> Landed:
-    """Replace `partitions` of `landing.<table>` with the file's rows for them, in one transaction."""
+    """Replace `partitions` of `landing.<table>` with the file's rows for them, in one transaction, in one read.
+
+    The rows come numbered by their line (the scan's `with ordinality`), so a national file that serves some
+    years is read once. Whether the read saw every data line (a broken quote or line ending would merge or split
+    lines) is settled in the same read: the file's last data line is inserted whatever its partition, and its
+    line number must be the one the newline count gives; the probe row is then removed if it is not wanted.
+    """
     file = str(scan.file)
     rows_in_file = count_data_lines(scan.file)
     if rows_in_file == 0:
         raise LoadError(file, "the file has a header but no data rows")
     target = f"landing.{table}"
-    con.execute("set preserve_insertion_order = true")  # line numbers below rely on it (DuckDB's default)
+    last_line = rows_in_file + 1
     with transaction(con):
         con.execute(
             f"create table if not exists {target} as "
             f"select *, cast(null as varchar) as _load_id from ({scan.sql}) limit 0"
         )
         con.execute(f"delete from {target} where list_contains(?, {partition_column})", [partitions])
-        rows_loaded = _insert(con, scan.unnumbered_sql, target, partition_column, partitions, load_id, file)
-        rows_read = rows_loaded
-        if rows_loaded == rows_in_file and _contiguous(con, target, load_id, rows_loaded):
-            # The whole file went in, in file order (DuckDB keeps insertion order), as one run of row ids:
-            # a row's place in that run is its line in the file.
-            con.execute(
-                f"update {target} set _source_row = rowid - "
-                f"(select min(rowid) from {target} where _load_id = $load) + 2 where _load_id = $load",
-                {"load": load_id},
-            )
-        else:
-            # Part of the file (some years), or an unexpected layout: number the rows as they are read.
-            con.execute(f"delete from {target} where _load_id = ?", [load_id])
-            rows_loaded = _insert(con, scan.sql, target, partition_column, partitions, load_id, file)
-            rows_read = con.execute(f"select count(*) from ({scan.unnumbered_sql})").fetchall()[0][0]
-        if rows_read != rows_in_file:
+        _insert(con, scan.sql, target, partition_column, partitions, load_id, file, last_line)
+        read_to = con.execute(f"select max(_source_row) from {target} where _load_id = ?", [load_id]).fetchall()[0][0]
+        if read_to != last_line:
+            seen = "did not reach" if (read_to or 0) < last_line else "went past"
             raise LoadError(
                 file,
-                f"read {rows_read:,} rows but the file has {rows_in_file:,} data lines; "
-                "a quote or line ending is probably broken, so nothing was loaded",
+                f"the read {seen} the file's last data line (line {last_line:,} of {rows_in_file:,} data lines): "
+                "a blank line, a broken quote or a stray line ending moves the lines, so nothing was loaded",
             )
+        con.execute(
+            f"delete from {target} where _load_id = ? and not list_contains(?, {partition_column})",
+            [load_id, partitions],
+        )
+        rows_loaded = con.execute(f"select count(*) from {target} where _load_id = ?", [load_id]).fetchall()[0][0]
         if rows_loaded == 0:
             raise LoadError(file, f"no rows for {partition_column} in {list(partitions)}")
     return Landed(rows_in_file=rows_in_file, rows_loaded=rows_loaded)
@@ -120,24 +117,17 @@ def _insert(
     partitions: list[int] | list[str],
     load_id: str,
     file: str,
-) -> int:
-    """Insert the read's rows for `partitions`, tagged with the load; return how many went in."""
+    last_line: int,
+) -> None:
+    """Insert the read's rows for `partitions`, and every row from the file's last data line on (the probe)."""
     try:
         con.execute(
             f"insert into {target} by name select *, ? as _load_id from ({sql}) "
-            f"where list_contains(?, {partition_column})",
-            [load_id, partitions],
+            f"where list_contains(?, {partition_column}) or _source_row >= ?",
+            [load_id, partitions, last_line],
         )
     except duckdb.Error as error:
         raise _load_error(file, error) from None
-    return con.execute(f"select count(*) from {target} where _load_id = ?", [load_id]).fetchall()[0][0]
-
-
-def _contiguous(con: duckdb.DuckDBPyConnection, target: str, load_id: str, rows: int) -> bool:
-    span = con.execute(f"select max(rowid) - min(rowid) + 1 from {target} where _load_id = ?", [load_id]).fetchall()[0][
-        0
-    ]
-    return span == rows
 
 
 def _load_error(file: str, error: duckdb.Error) -> LoadError:
