@@ -1,6 +1,7 @@
 """The shape of the synthetic national STATS19 data: the year curve of reported casualties, the share killed or
-seriously injured, the data years from which a column is filled, the police forces, a synthetic set of local
-authorities, DfT code lists by specification, and the projection to British National Grid.
+seriously injured, the data years from which a column is filled, the police forces, the local authorities
+(England's real districts and upper tiers), DfT code lists by specification, and the projection to British
+National Grid.
 
 Apart from the row builder (`national_year`) because these are the facts the rows follow (perf-notes sections
 2-3); the row builder only draws from them.
@@ -8,11 +9,14 @@ Apart from the row builder (`national_year`) because these are the facts the row
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-FIRST_YEAR, LAST_YEAR = 1979, 2024
+DISTRICTS = Path(__file__).resolve().parents[1] / "warehouse" / "reference" / "district_to_upper_tier.csv"
+FIRST_YEAR, LAST_YEAR = 1979, 2025
 
 # Approximate GB reported casualties per year (thousands), piecewise linear (perf-notes section 2).
 CASUALTY_CURVE = {
@@ -28,6 +32,7 @@ CASUALTY_CURVE = {
     2022: 135,
     2023: 133,
     2024: 128,
+    2025: 126,
 }
 # Share of casualties killed and seriously injured, by year (rough GB history).
 FATAL_SHARE = {1979: 0.019, 2000: 0.011, 2010: 0.0090, 2024: 0.0125}
@@ -104,15 +109,16 @@ class Areas:
     """A synthetic set of local authorities: ONS district, highway authority, police force, weight, centre."""
 
     def __init__(self, rng: np.random.Generator) -> None:
+        # England's real districts and their upper-tier (highway) authorities today, the 2019-23 unitaries and
+        # the districts they absorbed included, so the warehouse's highway-authority check passes as live.
+        with open(DISTRICTS, newline="") as handle:
+            english = [(row["district_code"], row["upper_tier_code"]) for row in csv.DictReader(handle)]
         districts = (
-            [f"E09{i:06d}" for i in range(1, 34)]
-            + [f"E08{i:06d}" for i in range(1, 38)]
-            + [f"E06{i:06d}" for i in range(1, 67)]
-            + [f"E07{i:06d}" for i in range(26, 246)][:180]
+            [district for district, _ in english]
             + [f"W06{i:06d}" for i in range(1, 23)]
             + [f"S12{i:06d}" for i in range(5, 51)][:32]
         )
-        highways = [f"E10{(i % 30) + 2:06d}" if d.startswith("E07") else d for i, d in enumerate(districts)]
+        highways = [upper for _, upper in english] + districts[len(english) :]
         forces = []
         for i, district in enumerate(districts):
             if district.startswith("E09"):
