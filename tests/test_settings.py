@@ -85,6 +85,7 @@ def sample_text(name: str, default: object, folder: Path) -> str:
         "url_or_empty": f"https://hooks.example.org/{name.lower()}",
         "text": f"custom-{name.lower()}",
         "secret_key": f"custom-{name.lower()}-{'0' * 32}",
+        "risk_scale": "Green,Amber,Red,Black",
     }
     assert form.kind in by_kind, f"{name}: no sample value for form {form.kind!r}; add one to sample_text"
     return by_kind[form.kind]
