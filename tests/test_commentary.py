@@ -39,9 +39,18 @@ def folder(tmp_path: Path) -> Path:
     return copy
 
 
-def test_a_malformed_file_is_refused_by_row_and_an_edit_keeps_the_earlier_version(data_dir: Path, folder: Path) -> None:
-    assert land(data_dir, folder).success
+def test_an_empty_folder_then_a_malformed_file_refused_by_row_then_an_edit_kept_with_history(
+    data_dir: Path, folder: Path, tmp_path: Path
+) -> None:
+    # A council with no commentary yet: the step succeeds with nothing to land.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert land(data_dir, empty).success
     warehouse = data_dir / "warehouse" / "outcomes.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert commentary_for(con, "2025-12-31").empty
+
+    assert land(data_dir, folder).success
     before = table_fingerprints(warehouse)
 
     bad = folder / "2026-03-31.csv"

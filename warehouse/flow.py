@@ -140,6 +140,8 @@ def land_deliveries(
     with its reason, and all are reported together). Then every table is replaced in one transaction, so a
     file that fails while landing leaves every landing table as it was. Checks run on the landed partitions.
     """
+    if not deliveries:  # nothing was delivered (an empty drop folder): nothing to land, check or publish
+        return Outcome(changed=False, partitions=[])
     partitions = sorted({partition for delivery in deliveries for partition in delivery.partitions}, key=str)
     if not force and is_unchanged(con, target, deliveries):
         for delivery in deliveries:
