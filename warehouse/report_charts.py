@@ -84,7 +84,9 @@ def chart_spec(series: pd.DataFrame, title: str, unit: str, area_name: str) -> d
         "series:N", scale=alt.Scale(domain=domain, range=[s[1] for s in styles]), title=None, sort=domain
     )
     shape = alt.Shape("series:N", scale=alt.Scale(domain=domain, range=[s[2] for s in styles]), title=None, sort=domain)
-    base = alt.Chart(data)
+    # Inline values, not a DataFrame: Altair hashes a frame through its text form, which costs more than the chart.
+    values = data.astype(object).where(data.notna(), None).to_dict("records")
+    base = alt.Chart(alt.Data(values=values))
     band = (
         base.transform_filter("datum.lower != null")
         .mark_errorbar(ticks=True, color=STYLES["council"][0])
