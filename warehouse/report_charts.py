@@ -110,9 +110,11 @@ def alt_text(series: pd.DataFrame, title: str, unit: str, area_name: str) -> str
     valued = series[series["value"].map(as_float).notna()]
     first, last = (valued.iloc[0], valued.iloc[-1]) if not valued.empty else (series.iloc[0], series.iloc[-1])
     drawn = ", ".join(drawn_series(series_rows(series, unit, area_name))["series"])
+    intervals = series["lower_95"].map(as_float).notna().any()
+    bars = f"; vertical bars: the 95% interval of {area_name}'s value" if intervals else ""
     return html.unescape(
         f"Line chart of {title} for {area_name}, {first.period_label} to {last.period_label}: "
-        f"from {formatted(first.value, unit)} to {formatted(last.value, unit)}. Lines drawn: {drawn}. "
+        f"from {formatted(first.value, unit)} to {formatted(last.value, unit)}. Lines drawn: {drawn}{bars}. "
         "The table below the chart gives every value."
     )
 
