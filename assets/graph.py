@@ -12,6 +12,7 @@ import dagster as dg
 
 from assets import indicators
 from assets.ascof import ASCOF
+from assets.commentary import COMMENTARY
 from assets.council_returns import COUNCIL_RETURNS
 from assets.dfe import EES, POPULATION
 from assets.dft import STATS19
@@ -30,6 +31,7 @@ KINDS: dict[str, SourceKind] = {
     "ees": EES,
     "population": POPULATION,
     "drop_folder": COUNCIL_RETURNS,
+    "commentary_folder": COMMENTARY,
 }
 
 

@@ -17,6 +17,7 @@ import duckdb
 from assets.common import preview
 from assets.derived import Built, derived_asset
 from assets.reference import areas
+from assets.resources import SAMPLES
 from warehouse.publish import publish_snapshot
 
 CARDS = "marts/indicator_report"
@@ -145,9 +146,27 @@ def _report_settings(context: dg.AssetExecutionContext) -> dict[str, object]:
         "period_end": report.period_end,
         "as_of": report.as_of,
         "neighbours_version": report.neighbours_version,
+        "notices": _notices(context),
+        "chromium": report.chromium,
         "folder": str(folder),
-        "written": sorted(path.name for path in folder.glob(f"{report.outcome}-{council}-*.html")),
+        "written": sorted(path.name for path in folder.glob(f"{report.outcome}-{council}-*.*")),
     }
+
+
+def _notices(context: dg.AssetExecutionContext) -> list[str]:
+    """What the report's banner must say of figures that are not the council's real ones."""
+    notices = []
+    if context.resources.publisher.mode == "sample":
+        notices.append(
+            "Built from the bundled offline sample (SAFE_OUTCOMES_SOURCE_MODE=sample): the published figures are "
+            "synthetic, for trying the pipeline, not for decisions."
+        )
+    drop = Path(context.resources.council_returns.drop_dir).resolve()
+    if drop == SAMPLES.resolve() / "council_returns":
+        notices.append("The council's quarterly figures come from the bundled sample extract, not its own returns.")
+    if not context.resources.report.commentary_dir:
+        notices.append("Commentary and risk levels are the bundled illustrative file, not the lead officers' own.")
+    return notices
 
 
 def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition:
@@ -156,6 +175,7 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
     def build(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection | None) -> Built:
         # altair and vl-convert (the charts) take seconds to import: only a report that is rendered pays for it.
         from warehouse.report_document import render_report
+        from warehouse.report_pdf import find_chromium, write_pdf
 
         report = context.resources.report
         council = context.resources.council.area_code
@@ -164,7 +184,13 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
         snapshot = duckdb.connect(context.resources.warehouse.published_path, read_only=True)
         try:
             rendered = render_report(
-                snapshot, council, report.outcome, period_end, as_of, report.neighbours_version or None
+                snapshot,
+                council,
+                report.outcome,
+                period_end,
+                as_of,
+                report.neighbours_version or None,
+                _notices(context),
             )
         except ValueError as error:
             raise dg.Failure(str(error), allow_retries=False) from error
@@ -178,6 +204,9 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
         partial.write_text(rendered.html, encoding="utf-8")
         partial.replace(path)
         context.log.info(f"report written to {path}")
+        chromium = find_chromium(report.chromium)
+        pdf = write_pdf(path, chromium) if chromium else None
+        context.log.info(f"PDF written to {pdf}" if pdf else "no Chromium found: no PDF written (HTML only)")
         return Built(
             {
                 "path": dg.MetadataValue.path(str(path)),
@@ -185,6 +214,7 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
                 "indicator_pages": rendered.pages,
                 "charts": rendered.charts,
                 "bytes": path.stat().st_size,
+                "pdf": dg.MetadataValue.path(str(pdf)) if pdf else "not written: no Chromium",
             }
         )
 
@@ -197,8 +227,8 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
         deps=[published],
         build=build,
         settings=_report_settings,
-        resource_keys=frozenset({"council", "report"}),
-        kinds=frozenset({"html"}),
+        resource_keys=frozenset({"council", "report", "publisher", "council_returns"}),
+        kinds=frozenset({"html", "pdf"}),
         hold_warehouse=False,
         needs_pool=False,
     )

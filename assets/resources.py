@@ -122,3 +122,14 @@ class ReportResource(dg.ConfigurableResource):
         default="", description="The last report's date (YYYY-MM-DD): what changed since; empty for the last build."
     )
     neighbours_version: str = Field(default="", description="Statistical-neighbour list version; empty for the latest.")
+    commentary_dir: str = Field(
+        default="", description="The lead officers' commentary folder (YYYY-MM-DD.csv); empty = the bundled sample."
+    )
+    risk_levels: str = Field(default="Low,Medium,High", description="The council's corporate risk scale, in order.")
+    chromium: str = Field(
+        default="", description="Chromium to print the PDF with; empty = find it on PATH, 'none' = no PDF."
+    )
+
+    def risk_scale(self) -> list[str]:
+        """The risk levels a commentary row may give."""
+        return [level.strip() for level in self.risk_levels.split(",") if level.strip()]

@@ -78,6 +78,9 @@ RESOURCE_SETTINGS: dict[str, tuple[type[dg.ConfigurableResource], dict[str, str]
             "as_of": "SAFE_OUTCOMES_REPORT_AS_OF",
             "changes_since": "SAFE_OUTCOMES_REPORT_CHANGES_SINCE",
             "neighbours_version": "SAFE_OUTCOMES_NEIGHBOURS_VERSION",
+            "commentary_dir": "SAFE_OUTCOMES_COMMENTARY_DIR",
+            "risk_levels": "SAFE_OUTCOMES_RISK_LEVELS",
+            "chromium": "SAFE_OUTCOMES_CHROMIUM",
         },
     ),
 }

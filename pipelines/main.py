@@ -151,6 +151,10 @@ def council_returns_table(published_path: str, area_code: str, quarters: int = 4
             )
         lines.append(f"{label:<{width}}" + "".join(cell.rjust(14) for cell in cells))
     lines.append("c: 1 to 5 children, suppressed as DfE does.")
+    lines.append(
+        "These are the council's own counts at each quarter end; the report's annual figures are DfE's validated\n"
+        "census for the year to 31 March, so the two differ in timing, late recording and validation."
+    )
     return "\n".join(lines)
 
 
@@ -230,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     path, rebuilt = report_path(results)
     state = "rebuilt" if rebuilt else "unchanged: nothing it is built from changed since the last run"
     print(f"\nreport:             {path or 'none written'} ({state})")
+    pdf = Path(path).with_suffix(".pdf") if path else None
+    if pdf and pdf.exists():
+        print(f"report PDF:         {pdf}")
     return 0
 
 

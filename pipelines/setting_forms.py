@@ -203,3 +203,11 @@ TYPE_FORMS: dict[type, Form] = {
     float: Form("number", "a number, 0 or more, like 30 or 30.5", number(0.0, strictly_above=False)),
     str: Form("text", "any text", any_text),
 }
+
+
+def risk_scale(text: str) -> str:
+    """The council's risk levels, comma-separated: at least one, none repeated (compared without case)."""
+    levels = [level.strip() for level in text.split(",")]
+    if not all(levels) or len({level.lower() for level in levels}) != len(levels):
+        raise FormError("each level once, none empty")
+    return text

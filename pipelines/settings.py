@@ -42,6 +42,7 @@ from pipelines.setting_forms import (
     one_of,
     parse_years,
     quarter_start,
+    risk_scale,
     schema_table,
     url,
     whole_number,
@@ -107,6 +108,11 @@ DEFAULTS: dict[str, Any] = {
     "SAFE_OUTCOMES_REPORT_AS_OF": "",
     "SAFE_OUTCOMES_REPORT_CHANGES_SINCE": "",
     "SAFE_OUTCOMES_NEIGHBOURS_VERSION": "",
+    # The lead officers' commentary folder (empty: the bundled illustrative sample) and the council's risk scale.
+    "SAFE_OUTCOMES_COMMENTARY_DIR": "",
+    "SAFE_OUTCOMES_RISK_LEVELS": "Low,Medium,High",
+    # The report's PDF: the Chromium binary to print with (empty: the first on PATH; 'none': write no PDF).
+    "SAFE_OUTCOMES_CHROMIUM": "",
     # Operations (issue 6): alerts go to this webhook (unset or empty: nothing is sent); runs link to this UI.
     "SAFE_OUTCOMES_ALERT_WEBHOOK_URL": "",
     "SAFE_OUTCOMES_UI_URL": "http://127.0.0.1:3000",
@@ -227,6 +233,12 @@ FORMS: dict[str, Form] = {
     ),
     "SAFE_OUTCOMES_REPORT_CHANGES_SINCE": Form(
         "datetime_or_empty", "an ISO date or date-time like 2025-03-31, or empty", datetime_or_empty
+    ),
+    "SAFE_OUTCOMES_COMMENTARY_DIR": Form(
+        "folder_or_empty", "an existing folder, or empty for the bundled sample commentary", folder_or_empty
+    ),
+    "SAFE_OUTCOMES_RISK_LEVELS": Form(
+        "risk_scale", "risk levels separated by commas, like Low,Medium,High", risk_scale
     ),
     "SAFE_OUTCOMES_ALERT_WEBHOOK_URL": Form("url_or_empty", "an http(s) URL, or empty to send nothing", url(True)),
     "SAFE_OUTCOMES_UI_URL": Form("url", "an http(s) URL like http://127.0.0.1:3000", url(False)),

@@ -63,7 +63,8 @@ def make_resources(data_dir: Path, mode: str = "sample", sample_root: Path | Non
             report_dir=str(data_dir / "reports"),
         ),
         "population_source": PopulationResource(),
-        "report": ReportResource(reports_dir=str(data_dir / "reports")),
+        # Printing the PDF costs seconds per run: only the browser test, which reads it, asks for it.
+        "report": ReportResource(reports_dir=str(data_dir / "reports"), chromium="none"),
     }
 
 
@@ -112,7 +113,7 @@ def main_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
     completed = subprocess.run(
         [sys.executable, "-m", "pipelines.main", "run"],
         cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT), "SAFE_OUTCOMES_DATA_DIR": str(data)},
+        env={**env, "PYTHONPATH": str(ROOT), "SAFE_OUTCOMES_DATA_DIR": str(data), "SAFE_OUTCOMES_CHROMIUM": "none"},
         capture_output=True,
         text=True,
         timeout=300,
@@ -192,6 +193,7 @@ def environment(folder: Path) -> dict[str, str]:
         "COUNCIL_RETURNS_PSEUDONYM_KEY": "revision-tests-key-at-least-32-bytes-long",
         "STATS19_YEARS": "2024-2025",
         "SAFE_OUTCOMES_STEP_RETRIES": "0",
+        "SAFE_OUTCOMES_CHROMIUM": "none",
     }
 
 

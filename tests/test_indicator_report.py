@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 
 from assets.resources import ReportResource
@@ -20,10 +21,11 @@ from tests.conftest import make_resources, table_fingerprints
 from warehouse.database import migrate
 from warehouse.indicator_report import build_indicator_report, compute_report
 from warehouse.reference import load_reference
+from warehouse.report_context import standing
 from warehouse.report_document import render_report
 
 DORSET, ENGLAND, SOUTH_WEST = "E06000059", "E92000001", "E12000009"
-WILTSHIRE, SOMERSET = "E06000054", "E06000066"  # two of Dorset's (illustrative) neighbours
+DEVON, SOMERSET = "E10000008", "E06000066"  # two of Dorset's ten DfE statistical neighbours (2025 model)
 Z95 = 1.959964
 URL = "https://example.test/cin/c1.csv"
 SHA = "ab" * 32
@@ -89,7 +91,7 @@ def warehouse(tmp_path: Path) -> Path:
         add_value(con, "csc_rereferral_pct", DORSET, "council", year, count / 5, count, 500)
     add_value(con, "csc_rereferral_pct", ENGLAND, "england", 2023, 22.0, 88000, 400000)
     add_value(con, "csc_rereferral_pct", SOUTH_WEST, "region", 2023, 30.0, 9000, 30000)
-    add_value(con, "csc_rereferral_pct", WILTSHIRE, "council", 2023, 35.0, 175, 500)
+    add_value(con, "csc_rereferral_pct", DEVON, "council", 2023, 35.0, 175, 500)
     add_value(con, "csc_rereferral_pct", SOMERSET, "council", 2023, 37.0, 185, 500)
     # ASCOF-like, with a published interval that must be kept.
     for year, value in ((2022, 73.7), (2023, 70.5)):
@@ -240,7 +242,32 @@ def test_report_document_has_a_page_per_indicator_and_loads_nothing(warehouse: P
     assert "Referrals within 12 months of a previous referral" in document
     assert "▼ worse" in document  # the verdict as a word and a symbol, not colour alone
     assert "Red: target missed" in document
+    # The neighbours by name in DfE's order (Somerset 1st, Devon 2nd), each with its value, and the average.
+    assert re.search(r"<td>1</td><th scope='row'>Somerset</th><td>Very close</td><td>37.0%</td>", document)
+    assert re.search(r"<td>2</td><th scope='row'>Devon</th><td>Very close</td><td>35.0%</td>", document)
+    assert "2 of 10 with a value, average 36.0%" in document
+    # Three councils have a value: too few to rank.
+    assert "Rank and quartile: not given (too few upper-tier authorities have a value for this period)" in document
+    assert "polarity:" not in document and "lower is better" in document  # the registry's words, not its codes
+    assert "Percentage of referrals in the year that were within 12 months of a previous referral." in document
     assert earlier.period == "2023-03-31" and "2023-24" not in earlier.html.split("Summary")[1].split("</table>")[0]
+
+
+def test_rank_and_quartile_among_authorities_by_polarity() -> None:
+    # Five authorities at 10, 20, 30, 40, 50 and a district that is not an upper-tier authority at 1.
+    peers = pd.DataFrame(
+        {"area_code": ["A", "B", "C", "D", "E", "district"], "value": [10.0, 20.0, 30.0, 40.0, 50.0, 1.0]}
+    )
+    authorities = {"A", "B", "C", "D", "E"}
+    latest = pd.Series({"value": 20.0, "unit": "percent", "polarity": "lower_is_better"})
+    found = standing(peers, latest, authorities)
+    # Lower is better: one authority (10) is lower, so 2nd of 5; 4 * (2 - 1) // 5 = 0: the first quartile.
+    assert (found.rank, found.of, found.quartile) == (2, 5, 1)
+    assert (found.low, found.q1, found.median, found.q3, found.high) == (10.0, 20.0, 30.0, 40.0, 50.0)
+    higher = standing(peers, pd.Series({**latest, "polarity": "higher_is_better"}), authorities)
+    assert (higher.rank, higher.quartile) == (4, 3)  # three are higher: 4th; 4 * 3 // 5 = 2: the third quartile
+    assert standing(peers, pd.Series({**latest, "unit": "count"}), authorities) is None
+    assert standing(peers.head(3), latest, authorities) is None  # three authorities: too few
 
 
 def test_report_settings_are_checked_before_anything_is_read(tmp_path: Path) -> None:

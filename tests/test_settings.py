@@ -86,6 +86,7 @@ def sample_text(name: str, default: object, folder: Path) -> str:
         "text": f"custom-{name.lower()}",
         "secret_key": f"custom-{name.lower()}-{'0' * 32}",
         "data_set_keys": "dfe_cin_b1,ohid_ph_ksi_rate",
+        "risk_scale": "Green,Amber,Red,Black",
     }
     assert form.kind in by_kind, f"{name}: no sample value for form {form.kind!r}; add one to sample_text"
     return by_kind[form.kind]

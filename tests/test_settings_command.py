@@ -13,6 +13,7 @@ from tests.test_settings import ROOT, clean_environment
 def run_command(tmp_path: Path, **values: str) -> subprocess.CompletedProcess:
     home = tmp_path / "dagster_home"
     home.mkdir(exist_ok=True)
+    values.setdefault("SAFE_OUTCOMES_CHROMIUM", "none")  # no PDF: printing it costs seconds the test does not read
     env = clean_environment(DAGSTER_HOME=str(home), SAFE_OUTCOMES_DATA_DIR=str(tmp_path / "data"), **values)
     return subprocess.run(
         [sys.executable, "-m", "pipelines.main", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
@@ -33,6 +34,10 @@ def test_the_main_command_runs_with_numeric_settings_from_the_environment(tmp_pa
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "main job succeeded" in completed.stdout
     assert (tmp_path / "data" / "published" / "outcomes.duckdb").is_file()
+    # SAFE_OUTCOMES_CHROMIUM=none (run_command's default): the report is written, its PDF is not.
+    assert list((tmp_path / "data" / "reports").glob("*.html")) and not list(
+        (tmp_path / "data" / "reports").glob("*.pdf")
+    )
 
 
 @pytest.mark.parametrize(
@@ -42,6 +47,7 @@ def test_the_main_command_runs_with_numeric_settings_from_the_environment(tmp_pa
         ("SAFE_OUTCOMES_SOURCE_MODE", "Sample", "expected one of sample, live"),
         ("SAFE_OUTCOMES_REPORT_OUTCOME", "../../escaped", "expected letters, digits, '-' and '_' only"),
         ("STATS19_YEARS", "2005-20x5", "expected years like 2005-2025 or 2019,2021"),
+        ("SAFE_OUTCOMES_RISK_LEVELS", "Low,,High", "expected risk levels separated by commas, like Low,Medium,High"),
     ],
 )
 def test_a_bad_setting_stops_the_command_before_any_run(tmp_path: Path, name: str, text: str, expected: str) -> None:

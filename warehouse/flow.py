@@ -173,6 +173,7 @@ def land_deliveries(
     the first of them (blocking) that nothing published has disappeared, unless `accept_withdrawn` says the
     publisher withdrew it.
     """
+    # An empty delivery (an empty drop folder) is unchanged: nothing to land, check or publish.
     kept = [] if force else unchanged_files(con, target, deliveries)
     for delivery in kept:
         record_unchanged(con, target.source, delivery.dataset, delivery.facts, _keys(delivery), run_id)

@@ -309,16 +309,19 @@ def compute_report(
         comparable = not is_count(row["unit"])
         lower, upper = _number(row["lower_95"]), _number(row["upper_95"])
         row["significance_basis"] = "95% confidence interval"
+        polarity = row["polarity"]
         if lower is None or upper is None:
-            # Nothing to test (a change against a baseline): compare the values themselves, and say so.
+            # Nothing to test (a change against a baseline): the values are compared, and with no interval a
+            # difference cannot be called better or worse, only higher or lower.
             lower = upper = _number(row["value"])
-            row["significance_basis"] = "values only: no interval to test"
+            polarity = "no_judgement"
+            row["significance_basis"] = "values only: no interval to test, so higher or lower, not better or worse"
         for column, benchmark in (
             ("vs_england", "england_value"),
             ("vs_region", "region_value"),
             ("vs_neighbours", "neighbours_mean"),
         ):
-            verdict = st.compare_with_benchmark(lower, upper, _number(row[benchmark]), row["polarity"])
+            verdict = st.compare_with_benchmark(lower, upper, _number(row[benchmark]), polarity)
             row[column] = verdict if comparable else None
         row["rag_status"] = st.rag_status(
             _number(row["value"]), _number(row["target"]), _number(row["amber_margin"]), row["polarity"]

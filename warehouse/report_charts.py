@@ -9,6 +9,7 @@ interactively, and every chart has a text alternative (the data table under it i
 
 from __future__ import annotations
 
+import html
 import json
 
 import altair as alt
@@ -20,48 +21,75 @@ from warehouse.report_format import as_float, esc, formatted
 CHART_PERIODS = 20
 
 
-def chart_spec(series: pd.DataFrame, title: str, unit: str, area_name: str) -> dict:
-    """Vega-Lite: the council's values with their 95% interval, and England's, by period."""
+# Each comparator's colour, dash and point shape; the council's is the first.
+STYLES = {
+    "council": ("#1d4e89", [1, 0], "circle"),
+    "England": ("#b35806", [6, 4], "square"),
+    "region": ("#542788", [2, 2], "triangle-up"),
+    "neighbours": ("#1b7837", [8, 2, 2, 2], "diamond"),
+}
+
+
+def series_rows(series: pd.DataFrame, unit: str, area_name: str) -> pd.DataFrame:
+    """The values drawn: the council's with its 95% interval, and (not for a count) England's, the region's and
+    the neighbours' average, each only where it has a value."""
+    region = str(series["region_name"].dropna().iloc[-1]) if series["region_name"].notna().any() else "Region"
+    comparators = [(area_name, "value", "council")]
+    if unit != "count":
+        comparators += [
+            ("England", "england_value", "England"),
+            (region, "region_value", "region"),
+            ("Statistical neighbours' average", "neighbours_mean", "neighbours"),
+        ]
     rows = []
     for row in series.itertuples():
-        rows.append(
-            {
-                "period": row.period_label,
-                "order": str(row.period_end),
-                "series": area_name,
-                "value": as_float(row.value),
-                "lower": as_float(row.lower_95),
-                "upper": as_float(row.upper_95),
-            }
-        )
-        if as_float(row.england_value) is not None and unit != "count":
+        for label, column, style in comparators:
+            value = as_float(getattr(row, column))
+            if value is None:
+                continue
+            council = style == "council"
             rows.append(
                 {
                     "period": row.period_label,
                     "order": str(row.period_end),
-                    "series": "England",
-                    "value": as_float(row.england_value),
-                    "lower": None,
-                    "upper": None,
+                    "series": label,
+                    "style": style,
+                    "value": value,
+                    "lower": as_float(row.lower_95) if council else None,
+                    "upper": as_float(row.upper_95) if council else None,
                 }
             )
-    data = pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["period", "order", "series", "style", "value", "lower", "upper"])
+
+
+def drawn_series(data: pd.DataFrame) -> pd.DataFrame:
+    """One row per series with a value, in the legend's order (the council first)."""
+    return data.drop_duplicates("series").sort_values("style", key=lambda styles: styles.map(list(STYLES).index))
+
+
+def chart_spec(series: pd.DataFrame, title: str, unit: str, area_name: str) -> dict:
+    """Vega-Lite: the council's values with their 95% interval, and each comparator's, by period. The legend
+    lists exactly the series that have a value to draw."""
+    data = series_rows(series, unit, area_name)
+    drawn = drawn_series(data)
+    domain = list(drawn["series"])
+    styles = [STYLES[style] for style in drawn["style"]]
     order = list(dict.fromkeys(series.sort_values("period_end")["period_label"]))
     x = alt.X("period:N", sort=order, title="Period", axis=alt.Axis(labelAngle=-40, labelLimit=140))
     y_title = "Per cent" if unit == "percent" else unit.capitalize()
     colour = alt.Color(
-        "series:N", scale=alt.Scale(domain=[area_name, "England"], range=["#1d4e89", "#b35806"]), title=None
+        "series:N", scale=alt.Scale(domain=domain, range=[s[0] for s in styles]), title=None, sort=domain
     )
     dash = alt.StrokeDash(
-        "series:N", scale=alt.Scale(domain=[area_name, "England"], range=[[1, 0], [6, 4]]), title=None
+        "series:N", scale=alt.Scale(domain=domain, range=[s[1] for s in styles]), title=None, sort=domain
     )
-    shape = alt.Shape(
-        "series:N", scale=alt.Scale(domain=[area_name, "England"], range=["circle", "square"]), title=None
-    )
-    base = alt.Chart(data)
+    shape = alt.Shape("series:N", scale=alt.Scale(domain=domain, range=[s[2] for s in styles]), title=None, sort=domain)
+    # Inline values, not a DataFrame: Altair hashes a frame through its text form, which costs more than the chart.
+    values = data.astype(object).where(data.notna(), None).to_dict("records")
+    base = alt.Chart(alt.Data(values=values))
     band = (
         base.transform_filter("datum.lower != null")
-        .mark_errorbar(ticks=True, color="#1d4e89")
+        .mark_errorbar(ticks=True, color=STYLES["council"][0])
         .encode(x=x, y=alt.Y("lower:Q", title=y_title, scale=alt.Scale(zero=False)), y2="upper:Q")
     )
     lines = base.mark_line(point=False).encode(x=x, y=alt.Y("value:Q", title=y_title), color=colour, strokeDash=dash)
@@ -77,12 +105,16 @@ def render_chart(spec: dict, alt_text: str) -> str:
 
 
 def alt_text(series: pd.DataFrame, title: str, unit: str, area_name: str) -> str:
-    """The chart in words: the first and latest values, England's latest, and where the full table is."""
-    first, last = series.iloc[0], series.iloc[-1]
-    england = f"; England {formatted(last.england_value, unit)}" if as_float(last.england_value) is not None else ""
-    return (
+    """The chart in words: the first and latest values the council has, the comparators drawn, and where the
+    full table is."""
+    valued = series[series["value"].map(as_float).notna()]
+    first, last = (valued.iloc[0], valued.iloc[-1]) if not valued.empty else (series.iloc[0], series.iloc[-1])
+    drawn = ", ".join(drawn_series(series_rows(series, unit, area_name))["series"])
+    intervals = series["lower_95"].map(as_float).notna().any()
+    bars = f"; vertical bars: the 95% interval of {area_name}'s value" if intervals else ""
+    return html.unescape(
         f"Line chart of {title} for {area_name}, {first.period_label} to {last.period_label}: "
-        f"from {formatted(first.value, unit)} to {formatted(last.value, unit)}{england}. "
+        f"from {formatted(first.value, unit)} to {formatted(last.value, unit)}. Lines drawn: {drawn}{bars}. "
         "The table below the chart gives every value."
     )
 

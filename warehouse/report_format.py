@@ -35,16 +35,34 @@ def as_float(value: object) -> float | None:
     return None if math.isnan(result) else result
 
 
-def formatted(value: object, unit: str) -> str:
-    """A figure as the report prints it in `unit` (an en dash when there is none)."""
+def formatted(value: object, unit: str, decimals: int | None = None) -> str:
+    """A figure as the report prints it in `unit`, to the registry's `decimals` when given (an en dash when there
+    is none)."""
     result = as_float(value)
     if result is None:
         return "&ndash;"
+    places = 1 if decimals is None else decimals
     if unit == "percent":
-        return f"{result:.1f}%"
+        return f"{result:.{places}f}%"
     if unit == "count":
         return f"{result:,.0f}" if result.is_integer() else f"{result:,.1f}"
-    return f"{result:,.1f}"
+    return f"{result:,.{places}f}"
+
+
+def plain(value: object) -> str:
+    """A figure as words for a sentence or a text alternative (no HTML entity): "no value" when there is none."""
+    return "no value" if as_float(value) is None else html.unescape(formatted(value, "number"))
+
+
+POLARITY_WORDS = {
+    "lower_is_better": "lower is better",
+    "higher_is_better": "higher is better",
+    "no_judgement": "no judgement of better or worse (context)",
+}
+
+
+def polarity_words(polarity: object) -> str:
+    return POLARITY_WORDS.get(str(polarity), "no judgement of better or worse (context)")
 
 
 def words(verdict: object) -> str:
