@@ -3,7 +3,9 @@
 Files are laid out by host and path, mirroring the publishers' URLs:
 `https://data.dft.gov.uk/road-accidents-safety-data/x.csv` is
 `samples/data.dft.gov.uk/road-accidents-safety-data/x.csv`. A query string is kept in the file name
-after an `@`, with its parameters sorted (`by_indicator_id@child_area_type_id=502&indicator_ids=90284`).
+after an `@`, with its parameters sorted (`by_indicator_id@child_area_type_id=502&indicator_ids=90284`), so a
+JSON API's answer is a file named by its path and query like any other (`api/data-set-files@latestOnly=true&...`).
+A body without a file extension is served as JSON when it starts with `{` or `[` (as the APIs label theirs).
 Answers carry an ETag from the file's hash and honour If-None-Match, so conditional GETs behave as live.
 """
 
@@ -57,8 +59,13 @@ class SampleAdapter(HTTPAdapter):
             return response
         response.status_code = 200
         response.reason = "OK"
-        content_type = mimetypes.guess_type(path.name.split("@")[0])[0] or "application/octet-stream"
+        content_type = mimetypes.guess_type(path.name.split("@")[0])[0] or _sniffed_type(body)
         response.headers["Content-Type"] = content_type
         response.headers["Content-Length"] = str(len(body))
         response.raw = io.BytesIO(body)
         return response
+
+
+def _sniffed_type(body: bytes) -> str:
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return "application/json; charset=utf-8" if start in (b"{", b"[") else "application/octet-stream"
