@@ -73,6 +73,7 @@ def targets(dataset: Dataset, downloader: Downloader, run: RunSettings) -> list[
     """The files the run would fetch for `dataset`, resolved as the run resolves them."""
     from assets.ascof import release_files
     from assets.dfe import resolve
+    from assets.ohid import child_area_type
 
     locate = dataset.locate
     if locate == "ees":
@@ -81,11 +82,14 @@ def targets(dataset: Dataset, downloader: Downloader, run: RunSettings) -> list[
         return [Target(file, ascof.PUBLISHER, "measures") for file in release_files(downloader, dataset)]
     if locate == "fingertips_export":
         api = fingertips.FingertipsApi(dataset.publisher.option("base_url"))
-        child = int(dataset.publisher.option("child_area_type"))
+        child, note = child_area_type(downloader, dataset)
         fingertips_id = int(dataset.option("fingertips_id"))
+        fallback = f" (fallback: no data for {dataset.publisher.option('child_area_type')})" if note else ""
         return [
             Target(
-                discovery.Resolved(api.data_url(fingertips_id, child, int(parent)), f"parent area type {parent}"),
+                discovery.Resolved(
+                    api.data_url(fingertips_id, child, int(parent)), f"area type {child}{fallback} in {parent}"
+                ),
                 fingertips.PUBLISHER,
                 "all_data",
             )

@@ -57,6 +57,10 @@ def test_offline_the_table_lists_every_source_resolved_from_the_sample(
     [c1] = [line for line in out.splitlines() if line.startswith("dfe_cin_c1 ")]
     assert "csv?dataSetVersion=2.0" in c1 and "v2.0" in c1
     assert "/media/6762a9f1cdb5e64b69e30b7a/" in out  # ASCOF 2024-25 found through the GOV.UK Content API
+    [ksi] = [
+        line for line in out.splitlines() if line.startswith("ohid_ph_ksi_rate ") and "parent_area_type_id=15" in line
+    ]
+    assert "area type 502 in 15" in ksi  # Fingertips has data for the configured area type: no fallback
 
 
 def test_with_nothing_answering_every_source_is_unreachable_within_60_s(tmp_path: Path) -> None:
