@@ -12,7 +12,7 @@ from assets.reference import areas
 from sources import discovery
 from sources.errors import SourceError
 from sources.source_catalogue import BUNDLED
-from tests.conftest import materialize, table_fingerprints
+from tests.conftest import SAMPLES, asset, graph_for, make_resources, materialize, table_fingerprints
 from tests.dfe_support import dataset_asset, live_resources, local_catalogue, query, serve_discovery
 
 B1 = "B1 Children in need and episodes of need by local authority"
@@ -138,3 +138,80 @@ def test_the_catalogue_has_no_placeholder_ids_or_addresses() -> None:
     ascof = tomllib.loads((BUNDLED / "ascof.toml").read_text(encoding="utf-8"))["datasets"][0]
     assert all(url.startswith("https://files.digital.nhs.uk/") for url in ascof["releases"].values())
     assert all(url.startswith("https://www.gov.uk/government/") for url in ascof["pages"].values())
+
+
+ASCOF_SAMPLE = (
+    "assets.publishing.service.gov.uk/media/6762a9f1cdb5e64b69e30b7a/measures-from-ascof-england-2024-to-2025.csv"
+)
+ASCOF_PAGE = "/government/statistics/measures-from-the-adult-social-care-outcomes-framework-england-2024-to-2025"
+
+
+def ascof_catalogue(folder: Path, page_url: str) -> Path:
+    """The bundled ASCOF entry with only the 2024-25 release, named by its GOV.UK page at `page_url`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (BUNDLED / "ascof.toml").read_text(encoding="utf-8")
+    head, _, _ = text.partition("[datasets.releases]")
+    (folder / "ascof.toml").write_text(f'{head}[datasets.pages]\n"2024-25" = "{page_url}"\n', encoding="utf-8")
+    return folder
+
+
+def content_item(server: HTTPServer, attachments: list[tuple[str, str, str]]) -> dict:
+    """A GOV.UK content item (alphagov/publishing-api content schemas) with (title, content type, path) files."""
+    return {
+        "base_path": ASCOF_PAGE,
+        "title": "Measures from the Adult Social Care Outcomes Framework, England: 2024 to 2025",
+        "public_updated_at": "2025-12-18T09:30:00.000+00:00",
+        "withdrawn_notice": {},
+        "details": {
+            "attachments": [
+                {
+                    "attachment_type": "file",
+                    "id": str(number),
+                    "title": title,
+                    "url": server.url_for(path),
+                    "content_type": content_type,
+                    "filename": path.rsplit("/", 1)[-1],
+                }
+                for number, (title, content_type, path) in enumerate(attachments, start=81204)
+            ]
+        },
+    }
+
+
+def test_an_ascof_page_with_two_csv_attachments_lands_the_measures(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """The rule: of the page's CSV attachments, the one whose title has every word of `attachment_words`
+    ("measures"); the data quality CSV beside it, and the HTML guidance, are not it."""
+    measures = (SAMPLES / ASCOF_SAMPLE).read_text(encoding="utf-8")
+    httpserver.expect_request(f"/api/content{ASCOF_PAGE}").respond_with_json(
+        content_item(
+            httpserver,
+            [
+                ("How to use the CSV file", "text/html", f"{ASCOF_PAGE}/how-to-use-the-csv-file"),
+                ("ASCOF 2024 to 2025: data quality by council (CSV)", "text/csv", "/media/aa/ascof-dq-2024-25.csv"),
+                ("ASCOF measures, England, 2024 to 2025: CSV", "text/csv", "/media/bb/ascof-2024-25.csv"),
+            ],
+        )
+    )
+    httpserver.expect_request("/media/bb/ascof-2024-25.csv").respond_with_data(measures, content_type="text/csv")
+    folder = ascof_catalogue(tmp_path / "catalogue", httpserver.url_for(ASCOF_PAGE))
+    data_dir = tmp_path / "data"
+    step = asset(graph_for(folder), "clean", "ascof_measures")
+    assert materialize([areas, step], make_resources(data_dir, mode="live")).success
+    assert query(data_dir / "warehouse" / "outcomes.duckdb", "select release, file_id, url from meta.loads") == [
+        ("2024-25", "81206", httpserver.url_for("/media/bb/ascof-2024-25.csv"))
+    ]
+
+
+def test_an_ascof_page_where_the_rule_matches_none_or_two_names_the_page() -> None:
+    page = f"https://www.gov.uk{ASCOF_PAGE}"
+
+    def answer(titles: list[str]) -> discovery.FetchJson:
+        files = [{"title": t, "content_type": "text/csv", "url": f"https://a/{n}.csv"} for n, t in enumerate(titles)]
+        return lambda url: {"details": {"attachments": files}}
+
+    with pytest.raises(discovery.DiscoveryError, match="has 2 CSV attachments whose title contains 'measures'"):
+        discovery.govuk_csv_attachment(
+            answer(["Measures: CSV", "Measures time series: CSV"]), page, "2024-25", "measures"
+        )
+    with pytest.raises(discovery.DiscoveryError, match=r"has 0 CSV attachments .*\['Data quality: CSV'\]"):
+        discovery.govuk_csv_attachment(answer(["Data quality: CSV"]), page, "2024-25", "measures")
