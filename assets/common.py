@@ -8,6 +8,7 @@ import dagster as dg
 import duckdb
 
 from checks.runner import SuiteResult
+from sources.discovery import Resolved
 from sources.errors import FormatError, SourceError
 from sources.http import FetchedFile
 from sources.source_catalogue import CatalogueError
@@ -93,10 +94,20 @@ def _with_file(example: dict, files: dict[str, str]) -> dict:
     return {"_file": files[load_id], **{key: value for key, value in example.items() if key != "_load_id"}}
 
 
-def file_facts(file: FetchedFile, dataset_version: str = "") -> FileFacts:
-    """What the load log records of a fetched file (the source room's record, in the warehouse's terms)."""
+def file_facts(file: FetchedFile, resolved: Resolved | None = None) -> FileFacts:
+    """What the load log records of a fetched file (the source room's record, in the warehouse's terms), with
+    what discovery resolved it to (release, version, the publisher's file id) where the address was found."""
     return FileFacts(
-        file.url, str(file.path), file.sha256, file.bytes, file.etag, file.last_modified, file.status, dataset_version
+        file.url,
+        str(file.path),
+        file.sha256,
+        file.bytes,
+        file.etag,
+        file.last_modified,
+        file.status,
+        resolved.version if resolved else "",
+        resolved.release if resolved else None,
+        resolved.file_id if resolved else None,
     )
 
 

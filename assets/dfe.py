@@ -1,7 +1,8 @@
 """DfE Explore Education Statistics (children's social care, pupil absence) and ONS 0-17 populations.
 
-Each EES data set is found by its catalogue route: the data-catalogue download, or the public API at its newest
-published version (recorded in `meta.loads.dataset_version`). The population file comes from DfE's prepared
+Each EES data set is found at run time by its publication slug and data set title (`sources/discovery.py`): the
+latest release's data-catalogue download, or on the API route the public API's newest published version. The
+release, version and file id found are recorded in `meta.loads`. The population file comes from DfE's prepared
 copy or ONS's Nomis API, by the ONS_POPULATION_ROUTE setting.
 """
 
@@ -10,44 +11,43 @@ from __future__ import annotations
 from assets.common import file_facts
 from assets.sources import Landing, SourceKind, area_codes, suite_check
 from checks.dfe import ees_suite
-from sources import ees, population
-from sources.http import Downloader, FetchedFile
+from sources import discovery, ees, population
+from sources.discovery import Resolved
+from sources.http import Downloader
 from sources.source_catalogue import CatalogueError, Dataset
 from warehouse import flow
 
 
-def _fetch(downloader: Downloader, dataset: Dataset, entry: ees.Dataset) -> tuple[FetchedFile, str]:
-    """The data set's file and, on the API route, the version it is (newest published)."""
-    publisher = dataset.publisher
+def resolve(downloader: Downloader, dataset: Dataset) -> Resolved:
+    """Where the data set is today: its publication's latest release, found by slug and data set title (on the
+    API route, the API data set's latest version). The discovery answers are stored like any fetched file."""
+    entry = ees.dataset_from(dataset.options, dataset.title)
+    options = {name: str(dataset.publisher.option(name)) for name in ("content_base", "catalogue_base", "api_base")}
+
+    def fetch_json(url: str) -> object:
+        answer = downloader.fetch(url, ees.PUBLISHER, f"{entry.key}_discovery", expect="json")
+        return discovery.read_json(answer.path, url)
+
     if entry.route == "api":
-        if not entry.api_id:
-            raise CatalogueError(f"{dataset.file}: {dataset.key} is on the API route but has no api_id")
-        versions_url = ees.api_versions_url(publisher.option("api_base"), entry.api_id)
-        versions = downloader.fetch(versions_url, ees.PUBLISHER, f"{entry.key}_versions", expect="json")
-        version = ees.latest_version(versions.path, versions_url)
-        url = ees.api_csv_url(publisher.option("api_base"), entry.api_id, version)
-    else:
-        version = ""
-        url = ees.catalogue_csv_url(publisher.option("catalogue_base"), entry.catalogue_id)
-    fetched = downloader.fetch(url, ees.PUBLISHER, entry.key)
-    ees.refuse_json_body(fetched.path, url)
-    return fetched, version
+        return discovery.ees_api_data_set(fetch_json, options, entry.publication, entry.data_set_title)
+    if entry.route == "catalogue":
+        return discovery.ees_data_set_file(fetch_json, options, entry.publication, entry.data_set_title)
+    raise CatalogueError(f"{dataset.file}: {dataset.key} has route {entry.route!r}; expected 'api' or 'catalogue'")
 
 
 def _ees_deliveries(landing: Landing) -> list[flow.Delivery]:
     dataset = landing.dataset
     entry = ees.dataset_from(dataset.options, dataset.title)
-    if landing.resources.publisher.mode == "live" and not entry.confirmed:
-        raise CatalogueError(
-            f"{dataset.key}: catalogue id {entry.catalogue_id!r} has not been confirmed; read the data set's id from "
-            f"its EES data-catalogue page and set it (and confirmed = true) in {dataset.file}"
-        )
-    fetched, version = _fetch(landing.downloader(), dataset, entry)
-    facts = file_facts(fetched, dataset_version=version)
+    downloader = landing.downloader()
+    resolved = resolve(downloader, dataset)
+    fetched = downloader.fetch(resolved.url, ees.PUBLISHER, entry.key)
+    ees.refuse_json_body(fetched.path, resolved.url)
+    facts = file_facts(fetched, resolved)
 
     def read() -> flow.Parsed:
         frame = ees.parse(fetched.path, entry, str(fetched.path))
-        return flow.Parsed({dataset.table: frame}, detail=f"version {version}" if version else "")
+        detail = f"{resolved.release}" + (f", API version {resolved.version}" if resolved.version else "")
+        return flow.Parsed({dataset.table: frame}, detail=detail)
 
     return [flow.Delivery(facts, entry.key, [entry.key], read)]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from sources.http import Downloader, HttpSettings, RawStore, build_session
+from sources.http import Downloader, HttpSettings, RawStore, breaker_for, build_session
 from warehouse.council_returns import pseudonym_key
 from warehouse.database import Warehouse
 
@@ -49,7 +49,8 @@ class PublisherClient(dg.ConfigurableResource):
         """The data sets whose delivery may drop what was published (the operator read the revision notes)."""
         return {key.strip() for key in self.accept_withdrawn.split(",") if key.strip()}
 
-    def downloader(self) -> Downloader:
+    def downloader(self, run_id: str = "") -> Downloader:
+        """The client for one step; steps of the same run share one HostBreaker (a host down stays down)."""
         if self.mode not in ("sample", "live"):
             raise dg.Failure(f"SAFE_OUTCOMES_SOURCE_MODE must be 'sample' or 'live', not {self.mode!r}")
         settings = HttpSettings(
@@ -61,7 +62,8 @@ class PublisherClient(dg.ConfigurableResource):
         )
         sample_root = Path(self.sample_dir) if self.sample_dir else SAMPLES
         session = build_session(settings, sample_root=sample_root if self.mode == "sample" else None)
-        return Downloader(session, RawStore(Path(self.raw_dir)), settings)
+        breaker = breaker_for(run_id) if run_id else None
+        return Downloader(session, RawStore(Path(self.raw_dir)), settings, breaker)
 
 
 class Stats19Resource(dg.ConfigurableResource):

@@ -38,7 +38,7 @@ class Landing:
         return self.context.resources
 
     def downloader(self) -> Downloader:
-        return self.resources.publisher.downloader()
+        return self.resources.publisher.downloader(self.context.run.run_id)
 
 
 @dataclass(frozen=True)

@@ -198,8 +198,16 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="safe-outcomes", description=__doc__)
     # `work` is the child the command supervises (pipelines/supervisor.py); people type `run`.
-    parser.add_argument("command", choices=["run", "work"], help="run: the main job, offline unless configured live")
+    parser.add_argument(
+        "command",
+        choices=["run", "work", "sources"],
+        help="run: the main job, offline unless configured live; sources: can each publisher be reached, and with what",
+    )
     command = parser.parse_args(argv).command
+    if command == "sources":
+        from pipelines.source_status import main as sources
+
+        return sources([])
     drop = Path(current_value("COUNCIL_RETURNS_DROP_DIR"))
     problems = validate_environment() + [
         f"COUNCIL_RETURNS_DROP_DIR: the folder {drop / name} is not named by a quarter end (the last day of March, "

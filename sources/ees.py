@@ -1,9 +1,9 @@
 """DfE Explore Education Statistics (EES): where each data set lives, and reading its CSV by column name.
 
-Two routes reach the same files. The data catalogue serves a release's file at
-`.../data-catalogue/data-set/{catalogue id}/csv`; the public API (`api.education.gov.uk/statistics/v1`) serves a
-data set whose id is stable across releases, with numbered versions (`data-sets/{id}/versions`,
-`data-sets/{id}/csv?dataSetVersion=`). Which data sets, by which route, is data: `catalogue/dfe.toml`.
+Two routes reach the same files, each found at run time by publication slug and data set title
+(`sources/discovery.py`): the data catalogue's download of the latest release's file, or the public API
+(`api.education.gov.uk/statistics/v1`) at the data set's latest version. Which data sets, by which route, is
+data: `catalogue/dfe.toml`.
 
 DfE renames columns between releases (`Referrals` became `referral_count`; the 2025 release dropped every rate),
 changes their order (`new_la_code,la_name` in CIN files, `la_name,new_la_code` in CLA files), adds a BOM to some
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -74,9 +73,7 @@ class Dataset:
     title: str
     publication: str
     route: str
-    catalogue_id: str
-    api_id: str | None
-    confirmed: bool
+    data_set_title: str
     time: str
     breakdown: tuple[tuple[str, ...], ...]
     headline: tuple[str, ...]
@@ -88,15 +85,13 @@ class Dataset:
 
 
 def dataset_from(options: dict[str, Any], title: str) -> Dataset:
-    """The EES reading of a source-catalogue entry (`sources/catalogue/dfe.toml`): ids and column names."""
+    """The EES reading of a source-catalogue entry (`sources/catalogue/dfe.toml`): names and column names."""
     return Dataset(
         key=options["ees_key"],
         title=title,
         publication=options["publication"],
         route=options["route"],
-        catalogue_id=options["catalogue_id"],
-        api_id=options.get("api_id"),
-        confirmed=bool(options.get("confirmed")),
+        data_set_title=options["data_set_title"],
         time=options["time"],
         breakdown=tuple(tuple(option) for option in options["breakdown"]),
         headline=tuple(options["headline"]),
@@ -110,65 +105,6 @@ def dataset_from(options: dict[str, Any], title: str) -> Dataset:
 
 class ApiError(SourceError):
     """The EES API answered, with an error: retrying will not help (an unknown id, a refused query)."""
-
-
-# --- URLs ---------------------------------------------------------------------------------------------------
-
-
-def catalogue_csv_url(catalogue_base: str, catalogue_id: str) -> str:
-    """A release's data file from the EES data catalogue."""
-    return f"{catalogue_base.rstrip('/')}/{catalogue_id}/csv"
-
-
-def api_url(api_base: str, path: str, **params: str | int) -> str:
-    """An EES public API v1 URL, e.g. `api_url(base, 'data-sets/{id}/versions', page=1)`."""
-    query = urlencode({name: value for name, value in params.items() if value is not None})
-    return f"{api_base.rstrip('/')}/{path.lstrip('/')}" + (f"?{query}" if query else "")
-
-
-def api_versions_url(api_base: str, dataset_id: str) -> str:
-    """A data set's versions, newest first (20 is plenty: DfE publishes about one a year)."""
-    return api_url(api_base, f"data-sets/{dataset_id}/versions", page=1, pageSize=20)
-
-
-def api_csv_url(api_base: str, dataset_id: str, version: str) -> str:
-    """The whole data set at one version: a new version is a new URL, so it is fetched and landed afresh."""
-    return api_url(api_base, f"data-sets/{dataset_id}/csv", dataSetVersion=version)
-
-
-# --- API JSON -----------------------------------------------------------------------------------------------
-
-
-def latest_version(path: Path, url: str) -> str:
-    """The newest published version from a `data-sets/{id}/versions` answer; a JSON error body is a SourceError.
-
-    Shape (eesyapi.R `R/get_dataset_versions.R`): `{"paging": {...}, "results": [{"version": "2.0",
-    "status": "Published", "published": "...", "release": {"title": ...}, ...}]}`, newest first.
-    """
-    try:
-        body = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as error:
-        raise SourceError(url, f"the versions answer is not valid JSON ({error})") from error
-    if not isinstance(body, dict) or "results" not in body:
-        raise ApiError(url, f"the API answered with an error: {_error_text(body)}")
-    published = [result for result in body["results"] if str(result.get("status", "Published")).lower() == "published"]
-    if not published:
-        raise ApiError(url, "the data set has no published version")
-    return max((str(result["version"]) for result in published), key=_version_key)
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
-
-
-def _error_text(body: object) -> str:
-    if isinstance(body, dict):
-        parts = [str(body[name]) for name in ("status", "title", "detail", "message") if body.get(name)]
-        errors = body.get("errors")
-        if errors:
-            parts.append(json.dumps(errors)[:300])
-        return "; ".join(parts) or json.dumps(body)[:300]
-    return json.dumps(body)[:300]
 
 
 # --- CSV parsing --------------------------------------------------------------------------------------------
@@ -353,3 +289,13 @@ def refuse_json_body(path: Path, url: str) -> None:
     except json.JSONDecodeError:
         body = head.decode("utf-8", "replace")[:300]
     raise ApiError(url, f"a JSON body was served where CSV was expected: {_error_text(body)}")
+
+
+def _error_text(body: object) -> str:
+    if isinstance(body, dict):
+        parts = [str(body[name]) for name in ("status", "title", "detail", "message") if body.get(name)]
+        errors = body.get("errors")
+        if errors:
+            parts.append(json.dumps(errors)[:300])
+        return "; ".join(parts) or json.dumps(body)[:300]
+    return json.dumps(body)[:300]

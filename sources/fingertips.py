@@ -84,6 +84,10 @@ class FingertipsApi:
     def area_types_url(self) -> str:
         return self._url("area_types")
 
+    def available_data_url(self, fingertips_id: int) -> str:
+        """Every area type the indicator has data for (fingertips-open `GetAvailableDataForGrouping`)."""
+        return self._url("available_data", indicator_id=fingertips_id)
+
 
 def _normal_title(title: str) -> str:
     text = title.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'").casefold()
@@ -138,6 +142,41 @@ def confirm_area_type(path: Path, url: str, area_type_id: int) -> str:
         if isinstance(entry, dict) and entry.get("Id") == area_type_id:
             return str(entry.get("Name") or entry.get("Short") or area_type_id)
     raise FormatError(url, f"area type {area_type_id} is not listed by the API")
+
+
+def child_area_type_for(
+    path: Path, url: str, fingertips_id: int, configured: int, fallbacks: list[int]
+) -> tuple[int, str]:
+    """The child area type to read `fingertips_id` for: the configured one when the indicator has data for it,
+    else the first of `fallbacks` that has (with a note saying so); neither is an error naming what it has.
+
+    Shape: `available_data?indicator_id=` answers a JSON list of `{"IndicatorId": ..., "AreaTypeId": ..., ...}`
+    (shared/sources.md 1.1); only those two fields are read.
+    """
+    answer = _json(path, url)
+    if not isinstance(answer, list):
+        message = answer.get("Message") if isinstance(answer, dict) else None
+        raise FormatError(
+            url, f"available data should be a JSON list{f' (the API said: {message})' if message else ''}"
+        )
+    types = {
+        int(entry["AreaTypeId"])
+        for entry in answer
+        if isinstance(entry, dict) and str(entry.get("IndicatorId")) == str(fingertips_id) and "AreaTypeId" in entry
+    }
+    if configured in types:
+        return configured, ""
+    for fallback in fallbacks:
+        if fallback in types:
+            return (
+                fallback,
+                f"indicator {fingertips_id} has no data for area type {configured}; falls back to {fallback}",
+            )
+    raise FormatError(
+        url,
+        f"indicator {fingertips_id} has no data for area type {configured} nor its fallbacks {fallbacks}; "
+        f"Fingertips has it for area types {sorted(types)}",
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,12 @@ from sources.sample_adapter import SampleAdapter
 
 USER_AGENT = "safe-outcomes/0.1 (+https://github.com/safe-outcomes; council outcomes monitoring)"
 CHUNK_BYTES = 1 << 20
+# Connecting is retried at most this often (backoff 0, 2, 4 s with the default factor): a host that does not resolve
+# or refuses for that long is down for the run (HostBreaker), not a blip. Reads, 429 and 5xx keep `retries`.
+CONNECT_RETRIES_MAX = 3
+UNREACHABLE = frozenset(
+    {"NameResolutionError", "gaierror", "ConnectionRefusedError", "ConnectTimeoutError", "ConnectTimeout"}
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ def build_session(settings: HttpSettings, sample_root: Path | None = None) -> re
     else:
         retry = Retry(
             total=settings.retries,
-            connect=settings.retries,
+            connect=min(settings.retries, CONNECT_RETRIES_MAX),
             read=settings.retries,
             status=settings.retries,
             backoff_factor=settings.backoff_factor,
@@ -117,13 +124,54 @@ class RawStore:
         _atomic_write_text(index, json.dumps(record, indent=2))
 
 
-class Downloader:
-    """Streams a URL into the raw store, reusing the last copy when the publisher answers 304."""
+class HostBreaker:
+    """The hosts one run could not reach, and why: a later request to one fails at once, naming the first cause.
 
-    def __init__(self, session: requests.Session, store: RawStore, settings: HttpSettings) -> None:
+    Without it, a run with no network asked every host again for every file and every step retry, and took 987 s to
+    say `Exceeded max_retries` eight times. A host is down for the run once the client's own connection retries are
+    spent (DNS, refused, connect timeout); the next run asks again.
+    """
+
+    def __init__(self) -> None:
+        self._down: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def check(self, url: str) -> None:
+        host = urlsplit(url).netloc
+        with self._lock:
+            cause = self._down.get(host)
+        if cause is not None:
+            raise SourceError(url, f"{cause}; not asked again in this run")
+
+    def trip(self, url: str, cause: str) -> None:
+        with self._lock:
+            self._down.setdefault(urlsplit(url).netloc, cause)
+
+
+_BREAKERS: dict[str, HostBreaker] = {}
+_BREAKERS_LOCK = threading.Lock()
+
+
+def breaker_for(run_id: str) -> HostBreaker:
+    """The one breaker of a run (every step of it in this process shares what it learnt)."""
+    with _BREAKERS_LOCK:
+        return _BREAKERS.setdefault(run_id, HostBreaker())
+
+
+class Downloader:
+    """Streams a URL into the raw store, reusing the last copy when the publisher answers 304.
+
+    With a `breaker` (a run's), a host that cannot be reached fails the fetch for good (no step retry) and every
+    later fetch from it at once; without one, such a failure is transient (the caller may try again).
+    """
+
+    def __init__(
+        self, session: requests.Session, store: RawStore, settings: HttpSettings, breaker: HostBreaker | None = None
+    ) -> None:
         self.session = session
         self.store = store
         self.settings = settings
+        self.breaker = breaker
 
     def fetch(self, url: str, publisher: str, dataset: str, expect: str = "csv") -> FetchedFile:
         """Fetch `url` and return the stored file; raise `SourceError` naming the URL on any failure.
@@ -140,6 +188,8 @@ class Downloader:
             headers["If-None-Match"] = previous.etag
         if previous and previous.last_modified:
             headers["If-Modified-Since"] = previous.last_modified
+        if self.breaker is not None:
+            self.breaker.check(url)
         try:
             response = self.session.get(
                 url,
@@ -148,7 +198,11 @@ class Downloader:
                 timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
             )
         except requests.exceptions.RequestException as error:
-            raise SourceError(url, root_cause(error, url, self.settings), transient=True) from error
+            cause = root_cause(error, url, self.settings)
+            if self.breaker is not None and unreachable(error):
+                self.breaker.trip(url, cause)
+                raise SourceError(url, cause, transient=False) from error
+            raise SourceError(url, cause, transient=True) from error
         with response:
             if response.status_code == 304 and previous is not None:
                 return FetchedFile(**(asdict(previous) | {"status": "not_modified", "fetched_at": _now()}))
@@ -215,15 +269,10 @@ def root_cause(error: BaseException, url: str, settings: HttpSettings) -> str:
     requests wraps urllib3's MaxRetryError, which wraps the last attempt's error, which wraps the socket's.
     """
     host = urlsplit(url).hostname or url
-    after = f" (after {settings.retries} retries)" if settings.retries else ""
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in chain:
-        chain.append(current)
-        reason = getattr(current, "reason", None)
-        nested = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
-        current = reason if isinstance(reason, BaseException) else nested or current.__cause__ or current.__context__
+    chain = _chain(error)
     names = {type(link).__name__ for link in chain}
+    retries = min(settings.retries, CONNECT_RETRIES_MAX) if names & UNREACHABLE else settings.retries
+    after = f" (after {retries} retries)" if retries else ""
     if "NameResolutionError" in names or "gaierror" in names:
         return f"cannot resolve host {host}{after}: no DNS answer (is this machine offline?)"
     if "ConnectionRefusedError" in names:
@@ -235,6 +284,23 @@ def root_cause(error: BaseException, url: str, settings: HttpSettings) -> str:
     if names & {"ReadTimeoutError", "ReadTimeout", "TimeoutError"}:
         return f"timed out: no answer from {host} within {settings.read_timeout_s:g} s{after}"
     return f"could not connect to {host}{after}: {chain[-1]}"
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether the host could not be reached at all (no DNS answer, refused, no connection in time)."""
+    return bool({type(link).__name__ for link in _chain(error)} & UNREACHABLE)
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """requests' error, urllib3's, the last attempt's and the socket's, outermost first."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        reason = getattr(current, "reason", None)
+        nested = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        current = reason if isinstance(reason, BaseException) else nested or current.__cause__ or current.__context__
+    return chain
 
 
 def _sniff(url: str, head: bytes, size: int, expect: str, content_type: str) -> None:

@@ -3,7 +3,9 @@
 Files are laid out by host and path, mirroring the publishers' URLs:
 `https://data.dft.gov.uk/road-accidents-safety-data/x.csv` is
 `samples/data.dft.gov.uk/road-accidents-safety-data/x.csv`. A query string is kept in the file name
-after an `@`, with its parameters sorted (`by_indicator_id@child_area_type_id=502&indicator_ids=90284`).
+after an `@`, with its parameters sorted (`by_indicator_id@child_area_type_id=502&indicator_ids=90284`), so a
+JSON API's answer is a file named by its path and query like any other (`api/data-set-files@latestOnly=true&...`).
+A body without a file extension is served as JSON when it starts with `{` or `[` (as the APIs label theirs).
 Answers carry an ETag from the file's size and time and honour If-None-Match, so conditional GETs behave as live.
 """
 
@@ -55,7 +57,7 @@ class SampleAdapter(HTTPAdapter):
             return response
         response.status_code = 200
         response.reason = "OK"
-        content_type = mimetypes.guess_type(path.name.split("@")[0])[0] or "application/octet-stream"
+        content_type = mimetypes.guess_type(path.name.split("@")[0])[0] or _sniffed_type(path)
         response.headers["Content-Type"] = content_type
         response.headers["Content-Length"] = str(path.stat().st_size)
         response.raw = _Body(path)  # streamed as a live body is: a national file is gigabytes
@@ -78,3 +80,10 @@ def _etag(path: Path) -> str:
     when the file does, without reading gigabytes to hash them on every conditional request."""
     status = path.stat()
     return f'"{status.st_size:x}-{status.st_mtime_ns:x}"'
+
+
+def _sniffed_type(path: Path) -> str:
+    """JSON when the body starts like JSON (the APIs' answers carry no file extension)."""
+    with open(path, "rb") as handle:
+        start = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return "application/json; charset=utf-8" if start in (b"{", b"[") else "application/octet-stream"

@@ -12,6 +12,7 @@ os.environ.setdefault("SAFE_OUTCOMES_STEP_RETRY_DELAY_S", "0.1")
 import shutil
 import subprocess
 import sys
+import tempfile
 from functools import cache
 
 import dagster as dg
@@ -29,6 +30,7 @@ from assets.resources import (
     Stats19Resource,
     WarehouseResource,
 )
+from sources.http import Downloader, HttpSettings, RawStore, build_session
 from sources.source_catalogue import BUNDLED, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +89,13 @@ def local_catalogue(folder: Path, replacements: dict[str, str]) -> Path:
             text = text.replace(old, new)
         (folder / path.name).write_text(text, encoding="utf-8")
     return folder
+
+
+def sample_downloader(raw_dir: Path | None = None) -> Downloader:
+    """The sample mode's HTTP client (answers from the bundled sample) with a throwaway raw store."""
+    settings = HttpSettings()
+    root = raw_dir or Path(tempfile.mkdtemp(prefix="raw-"))
+    return Downloader(build_session(settings, sample_root=SAMPLES), RawStore(root), settings)
 
 
 def sample_copy(folder: Path) -> Path:

@@ -5,11 +5,13 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pytest_httpserver import HTTPServer
 
 from assets.reference import areas
 from sources import ees
 from sources.source_catalogue import BUNDLED, load
 from tests.conftest import REAL_DATA, graph_for, make_resources
+from tools.samples import ees_discovery
 
 REAL_FILES = {
     "cin_b1": "b1_children_in_need_2013_to_2025.csv",
@@ -30,11 +32,8 @@ def ees_dataset(key: str) -> ees.Dataset:
 
 
 def sample_url(key: str) -> str:
-    """The address the bundled sample answers for data set `key` (its catalogue route, API version 2.0)."""
-    dataset = ees_dataset(key)
-    if dataset.route == "api":
-        return ees.api_csv_url(DFE.option("api_base"), dataset.api_id or "", "2.0")
-    return ees.catalogue_csv_url(DFE.option("catalogue_base"), dataset.catalogue_id)
+    """The address the bundled sample answers for data set `key`: where discovery resolves it offline."""
+    return ees_discovery.csv_url(CATALOGUE, key)
 
 
 def dataset_asset(key: str, catalogue: Path | None = None) -> dg.AssetsDefinition:
@@ -66,31 +65,76 @@ ALL_DFE_ASSETS = all_dfe_assets()
 
 
 def local_catalogue(
-    folder: Path, server_url: str, api: dict[str, str] | None = None, population_url: str | None = None
+    folder: Path,
+    server: HTTPServer,
+    api: dict[str, str] | None = None,
+    population_url: str | None = None,
+    api_version: str = "2.0",
 ) -> Path:
-    """The real catalogue with both EES routes' bases on the local server, every id confirmed and named by key
-    (`/data-catalogue/data-set/<key>/csv`); `api` maps keys to API ids for data sets put on the API route.
-    `population_url` puts DfE's population file there too."""
+    """The real catalogue with EES's content API, website and public API on the local server, which answers
+    discovery as EES does: each publication's latest release lists every catalogue data set under the file id of
+    its key (so its CSV is `/data-catalogue/data-set/<key>/csv`). `api` maps keys to API data set ids for data sets
+    put on the API route, at `api_version`. `population_url` puts DfE's population file there too."""
+    server_url = server.url_for("").rstrip("/")
     folder.mkdir(parents=True, exist_ok=True)
     for path in BUNDLED.glob("*.toml"):
         (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     raw = tomllib.loads((BUNDLED / "dfe.toml").read_text(encoding="utf-8"))
+    raw["publisher"]["content_base"] = f"{server_url}/content/"
     raw["publisher"]["catalogue_base"] = f"{server_url}/data-catalogue/data-set/"
     raw["publisher"]["api_base"] = f"{server_url}/statistics/v1/"
     for entry in raw["datasets"]:
-        key = entry["ees_key"]
-        entry["confirmed"] = True
-        entry["catalogue_id"] = key
-        entry["route"] = "api" if api and key in api else "catalogue"
-        entry.pop("api_id", None)
-        if api and key in api:
-            entry["api_id"] = api[key]
+        entry["route"] = "api" if api and entry["ees_key"] in api else "catalogue"
     (folder / "dfe.toml").write_text(_toml(raw), encoding="utf-8")
+    serve_discovery(server, raw["datasets"], api or {}, api_version)
     if population_url:
         ons = (folder / "ons.toml").read_text(encoding="utf-8")
         default = CATALOGUE.dataset("ons_population").option("dfe_file_url")
         (folder / "ons.toml").write_text(ons.replace(default, population_url), encoding="utf-8")
     return folder
+
+
+def serve_discovery(
+    server: HTTPServer,
+    entries: list[dict],
+    api: dict[str, str],
+    api_version: str = "2.0",
+    file_ids: dict | None = None,
+    release: str | None = None,
+) -> None:
+    """EES's discovery answers for `entries` on the local server (publication, latest release's files, API data
+    sets); `file_ids` maps keys to data set file ids (default: the key itself), `release` names the release."""
+    for slug in sorted({entry["publication"] for entry in entries}):
+        publication = ees_discovery.publication_answer(slug, release)
+        server.expect_request(f"/content/publications/{slug}").respond_with_json(publication)
+        mine = [entry for entry in entries if entry["publication"] == slug]
+        files = [
+            ees_discovery.file_summary(
+                slug,
+                (file_ids or {}).get(entry["ees_key"], entry["ees_key"]),
+                entry["data_set_title"],
+                f"{entry['ees_key']}.csv",
+                release=release,
+            )
+            for entry in mine
+        ]
+        server.expect_request(
+            "/content/data-set-files",
+            query_string={"publicationId": publication["id"], "latestOnly": "true", "page": "1", "pageSize": "40"},
+        ).respond_with_json({"results": files, "paging": ees_discovery.paging(len(files), 40)})
+        api_sets = [
+            {
+                "id": api[entry["ees_key"]],
+                "title": entry["data_set_title"],
+                "status": "Published",
+                "latestVersion": {"version": api_version, "published": "2025-11-06T09:30:00+00:00"},
+            }
+            for entry in mine
+            if entry["ees_key"] in api
+        ]
+        server.expect_request(
+            f"/statistics/v1/publications/{publication['id']}/data-sets", query_string={"page": "1", "pageSize": "20"}
+        ).respond_with_json({"results": api_sets, "paging": ees_discovery.paging(len(api_sets), 20)})
 
 
 def live_resources(data_dir: Path, catalogue: Path | None = None, population_url: str | None = None) -> dict:

@@ -7,10 +7,20 @@ import dagster as dg
 import duckdb
 from pytest_httpserver import HTTPServer
 
+from assets.ascof import release_files
 from assets.reference import areas
 from sources.sample_adapter import sample_path
 from sources.source_catalogue import load
-from tests.conftest import SAMPLES, asset, graph_for, make_resources, materialize, rebuilt, table_fingerprints
+from tests.conftest import (
+    SAMPLES,
+    asset,
+    graph_for,
+    make_resources,
+    materialize,
+    rebuilt,
+    sample_downloader,
+    table_fingerprints,
+)
 
 
 def _assets(catalogue: Path | None = None) -> list[dg.AssetsDefinition]:
@@ -19,7 +29,7 @@ def _assets(catalogue: Path | None = None) -> list[dg.AssetsDefinition]:
 
 
 ASSETS = _assets()
-RELEASES = load().dataset("ascof_measures").option("releases")
+RELEASES = {file.release: file.url for file in release_files(sample_downloader(), load().dataset("ascof_measures"))}
 
 
 def _one_release(folder: Path, url: str) -> list[dg.AssetsDefinition]:

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from assets.ascof import release_files
 from sources.ascof import read_measures, release_period
 from sources.errors import FormatError
 from sources.source_catalogue import load
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sample_downloader
 from tools.samples.generate_ascof import parse_releases, write_samples
 
 SAFE = "The proportion of people who use services who feel safe"
@@ -104,7 +105,7 @@ def test_release_names() -> None:
 
 
 def test_bundled_sample_is_exactly_what_its_generator_writes_for_the_configured_releases(tmp_path: Path) -> None:
-    releases = load().dataset("ascof_measures").option("releases")
+    releases = {file.release: file.url for file in release_files(sample_downloader(), load().dataset("ascof_measures"))}
     written = write_samples(releases, tmp_path)
     assert len(written) == len(releases) == 3
     for path in written:

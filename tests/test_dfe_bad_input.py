@@ -51,7 +51,7 @@ def warehouse_copy(good_run: Path, tmp_path: Path) -> Path:
 def run_dataset(
     key: str, data_dir: Path, server: HTTPServer, api: dict[str, str] | None = None
 ) -> dg.ExecuteInProcessResult:
-    catalogue = local_catalogue(data_dir.parent / "catalogue", server.url_for("").rstrip("/"), api)
+    catalogue = local_catalogue(data_dir.parent / "catalogue", server, api)
     return materialize([dataset_asset(key, catalogue), csc_indicators(catalogue)], live_resources(data_dir))
 
 
@@ -161,27 +161,22 @@ def test_a_byte_order_mark_is_read_as_the_same_file(
     assert result.success
 
 
-def test_an_api_404_for_a_data_set_id_is_not_retried(warehouse_copy: Path, httpserver: HTTPServer) -> None:
+def test_an_api_404_for_a_data_set_csv_is_not_retried(warehouse_copy: Path, httpserver: HTTPServer) -> None:
     before = table_fingerprints(warehouse(warehouse_copy))
-    httpserver.expect_request("/statistics/v1/data-sets/no-such-id/versions").respond_with_json(
+    httpserver.expect_request("/statistics/v1/data-sets/no-such-id/csv").respond_with_json(
         {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.5", "title": "Not Found", "status": 404},
         status=404,
     )
     result = run_dataset("cin_c1", warehouse_copy, httpserver, api={"cin_c1": "no-such-id"})
     message = failure_message(result)
-    assert "/statistics/v1/data-sets/no-such-id/versions" in message and "HTTP 404" in message
-    assert len(httpserver.log) == 1  # a 404 is final: no retry
+    assert "/statistics/v1/data-sets/no-such-id/csv?dataSetVersion=2.0" in message and "HTTP 404" in message
+    csv_requests = [request for request, _ in httpserver.log if request.path.endswith("/no-such-id/csv")]
+    assert len(csv_requests) == 1  # a 404 is final: no retry
     assert table_fingerprints(warehouse(warehouse_copy)) == before
 
 
 def test_a_json_error_body_served_for_a_csv_is_an_error(warehouse_copy: Path, httpserver: HTTPServer) -> None:
     before = table_fingerprints(warehouse(warehouse_copy))
-    httpserver.expect_request(f"/statistics/v1/data-sets/{C1_API_ID}/versions").respond_with_json(
-        {
-            "paging": {"page": 1, "pageSize": 20, "totalResults": 1, "totalPages": 1},
-            "results": [{"version": "2.0", "status": "Published"}],
-        }
-    )
     httpserver.expect_request(f"/statistics/v1/data-sets/{C1_API_ID}/csv").respond_with_json(
         {"title": "Bad request", "status": 400, "errors": [{"message": "dataSetVersion 2.0 is not available"}]}
     )
@@ -190,13 +185,6 @@ def test_a_json_error_body_served_for_a_csv_is_an_error(warehouse_copy: Path, ht
     assert "a JSON body was served where CSV was expected: 400; Bad request" in message
     assert "dataSetVersion 2.0 is not available" in message
     assert table_fingerprints(warehouse(warehouse_copy)) == before
-
-
-def test_an_error_body_from_the_versions_endpoint_is_an_api_error(tmp_path: Path) -> None:
-    answer = tmp_path / "versions.json"
-    answer.write_text('{"title": "Forbidden", "status": 403, "detail": "API access is not enabled"}')
-    with pytest.raises(ees.ApiError, match="Forbidden; API access is not enabled"):
-        ees.latest_version(answer, "https://api.example/versions")
 
 
 def test_an_unknown_suppression_marker_names_line_and_column(tmp_path: Path) -> None:
@@ -210,13 +198,6 @@ def test_an_unknown_suppression_marker_names_line_and_column(tmp_path: Path) -> 
         ees.parse(path, ees_dataset("cin_d5"))
     assert caught.value.line == 4 and caught.value.column == "CPP_At31"
     assert "'[c]' is neither a number nor an EES symbol" in str(caught.value)
-
-
-def test_an_unconfirmed_catalogue_id_is_refused_live(warehouse_copy: Path) -> None:
-    result = materialize([dataset_asset("cin_b1")], make_resources(warehouse_copy, mode="live"))
-    message = failure_message(result)
-    assert "cin_b1: catalogue id 'b1-children-in-need-by-la' has not been confirmed" in message
-    assert "sources/catalogue/dfe.toml" in message
 
 
 def test_checking_before_the_reference_tables_exist_says_so(tmp_path: Path) -> None:
@@ -235,9 +216,7 @@ def test_a_population_of_zero_fails_the_blocking_check(tmp_path: Path, httpserve
     cells[header.index("population_estimate")] = "0"
     lines[at] = ",".join(cells)
     httpserver.expect_request("/population.csv").respond_with_data("\n".join(lines) + "\n", content_type="text/csv")
-    catalogue = local_catalogue(
-        tmp_path / "catalogue", httpserver.url_for("").rstrip("/"), None, httpserver.url_for("/population.csv")
-    )
+    catalogue = local_catalogue(tmp_path / "catalogue", httpserver, None, httpserver.url_for("/population.csv"))
     data_dir = tmp_path / "data"
     result = materialize([areas, population_asset(catalogue)], live_resources(data_dir))
     assert not result.success

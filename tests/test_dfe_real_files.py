@@ -66,9 +66,7 @@ def real_run(make_httpserver: HTTPServer, tmp_path_factory: pytest.TempPathFacto
         real_file(POPULATION_FILE).read_bytes(), content_type="text/csv"
     )
     folder = tmp_path_factory.mktemp("real")
-    catalogue = local_catalogue(
-        folder / "catalogue", server.url_for("").rstrip("/"), None, server.url_for("/population.csv")
-    )
+    catalogue = local_catalogue(folder / "catalogue", server, None, server.url_for("/population.csv"))
     resources = live_resources(folder / "data")
     assets = [
         areas,

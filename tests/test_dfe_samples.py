@@ -22,7 +22,6 @@ from tests.conftest import SAMPLES, make_resources, materialize, rebuilt
 from tests.dfe_support import (
     ALL_DFE_ASSETS,
     CATALOGUE,
-    DFE,
     dataset_asset,
     ees_dataset,
     live_resources,
@@ -174,33 +173,31 @@ def test_series_breaks_and_rebuilds_follow_the_successions(sample_run: tuple[Pat
 
 def test_api_versions_are_recorded_and_a_new_version_reloads(tmp_path: Path, httpserver: HTTPServer) -> None:
     api_id = "342f9a01-26f0-2a71-91a1-f8bc0bee8b11"
-    text = sample_path(SAMPLES, ees.api_csv_url(DFE.option("api_base"), api_id, "2.0")).read_text()
+    text = sample_path(SAMPLES, sample_url("cin_c1")).read_text()
     lines = text.splitlines()
     england = lines[1].split(",")
     assert england[2] == "National" and england[0] == "2025"
     england[11] = str(int(england[11]) + 10)  # DfE revises England's 2025 referrals in version 2.0
     revised = "\n".join([lines[0], ",".join(england), *lines[2:]]) + "\n"
 
-    def publish(bodies: dict[str, str]) -> None:
+    def publish(version: str, bodies: dict[str, str]) -> Path:
+        """EES with `version` the data set's latest (what the API's data sets of the publication say)."""
         httpserver.clear()
-        results = [{"version": version, "status": "Published"} for version in reversed(bodies)]
-        httpserver.expect_request(f"/statistics/v1/data-sets/{api_id}/versions").respond_with_json(
-            {"paging": {"page": 1, "totalPages": 1}, "results": results}
-        )
-        for version, body in bodies.items():
+        folder = local_catalogue(tmp_path / "catalogue", httpserver, {"cin_c1": api_id}, api_version=version)
+        for number, body in bodies.items():
             httpserver.expect_request(
-                f"/statistics/v1/data-sets/{api_id}/csv", query_string={"dataSetVersion": version}
+                f"/statistics/v1/data-sets/{api_id}/csv", query_string={"dataSetVersion": number}
             ).respond_with_data(body, content_type="text/csv")
+        return folder
 
     data_dir = tmp_path / "data"
-    catalogue = local_catalogue(tmp_path / "catalogue", httpserver.url_for("").rstrip("/"), {"cin_c1": api_id})
+    catalogue = publish("1.0", {"1.0": text})
     resources = live_resources(data_dir, catalogue)
     assets = [areas, dataset_asset("cin_c1", catalogue)]
-    publish({"1.0": text})
     assert materialize(assets, resources).success
     again = materialize(assets, resources)
     assert again.success and rebuilt(again) == set()  # same version and bytes: nothing rebuilds
-    publish({"1.0": text, "2.0": revised})
+    publish("2.0", {"1.0": text, "2.0": revised})
     second = materialize(assets, resources)
     assert second.success and rebuilt(second) == {"landing/dfe_cin_c1", "clean/dfe_cin_c1"}
     database = data_dir / "warehouse" / "outcomes.duckdb"

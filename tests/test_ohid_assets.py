@@ -9,10 +9,11 @@ import dagster as dg
 import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from assets.reference import areas
 from sources.errors import SourceError
-from sources.fingertips import FingertipsApi
+from sources.fingertips import FingertipsApi, child_area_type_for
 from sources.http import Downloader, HttpSettings, RawStore, build_session
 from sources.sample_adapter import sample_path
 from tests.conftest import REAL_DATA, SAMPLES, graph_for, make_resources, materialize, rebuilt, table_fingerprints
@@ -61,6 +62,7 @@ key = "ohid"
 name = "OHID Fingertips"
 base_url = "{base_url}"
 child_area_type = 502
+child_area_type_fallbacks = [402, 302]
 parent_area_types = {parents}
 {entries}""",
         encoding="utf-8",
@@ -96,8 +98,16 @@ def _serve(
     httpserver: HTTPServer,
     exports: dict[tuple[int, int], str],
     metadata: str | None = None,
+    child: int = 502,
+    available: tuple[int, ...] = (6, 15, 402, 502),
 ) -> None:
     httpserver.clear()
+
+    def available_data(request: Request) -> Response:
+        rows = [{"IndicatorId": int(request.args["indicator_id"]), "AreaTypeId": area} for area in available]
+        return Response(json.dumps(rows), content_type="application/json")
+
+    httpserver.expect_request("/api/available_data").respond_with_handler(available_data)
     httpserver.expect_request("/api/area_types").respond_with_data(
         _sample(API.area_types_url()).read_text(), content_type="application/json"
     )
@@ -110,7 +120,7 @@ def _serve(
             "/api/all_data/csv/by_indicator_id",
             query_string={
                 "indicator_ids": str(fingertips_id),
-                "child_area_type_id": "502",
+                "child_area_type_id": str(child),
                 "parent_area_type_id": str(parent),
             },
         ).respond_with_data(body, content_type="text/csv")
@@ -395,3 +405,27 @@ def test_a_404_from_fingertips_fails_at_once_without_retrying_the_step(httpserve
     assert "HTTP 404" in _failures(result)
     exports = [request for request, _ in httpserver.log if request.path.endswith("all_data/csv/by_indicator_id")]
     assert len(exports) == 1  # no client retry and no step retry: a 404 will not fix itself
+
+
+def test_an_indicator_without_data_for_the_area_type_falls_back_and_says_so(
+    httpserver: HTTPServer, data_dir: Path
+) -> None:
+    _serve(httpserver, {(90284, 15): _sample_text()}, child=402, available=(6, 15, 402))
+    result = _run_live(data_dir, httpserver)
+    assert result.success
+    urls = _query(data_dir, "select url from meta.loads where url like '%by_indicator_id%'")
+    assert urls and all("child_area_type_id=402" in url for (url,) in urls)
+    answer = data_dir / "available.json"
+    answer.write_text(json.dumps([{"IndicatorId": 90284, "AreaTypeId": 402}]))
+    assert child_area_type_for(answer, "u", 90284, 502, [402, 302]) == (
+        402,
+        "indicator 90284 has no data for area type 502; falls back to 402",
+    )
+
+
+def test_an_indicator_with_data_for_no_configured_area_type_is_named(httpserver: HTTPServer, data_dir: Path) -> None:
+    _serve(httpserver, {(90284, 15): _sample_text()}, available=(6, 15, 101))
+    result = _run_live(data_dir, httpserver)
+    assert not result.success
+    assert "indicator 90284 has no data for area type 502 nor its fallbacks [402, 302]" in _failures(result)
+    assert "Fingertips has it for area types [6, 15, 101]" in _failures(result)

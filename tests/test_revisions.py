@@ -24,8 +24,10 @@ DFT = "data.dft.gov.uk/road-accidents-safety-data"
 CASUALTIES_2025 = f"{DFT}/dft-road-casualty-statistics-casualty-2025.csv"
 COLLISIONS_2025 = f"{DFT}/dft-road-casualty-statistics-collision-2025.csv"
 FINGERTIPS = "fingertips.phe.org.uk/api/all_data/csv"
-ASCOF_2025 = "assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv"
-B1 = "explore-education-statistics.service.gov.uk/data-catalogue/data-set/b1-children-in-need-by-la/csv"
+ASCOF_2025 = (
+    "assets.publishing.service.gov.uk/media/6762a9f1cdb5e64b69e30b7a/measures-from-ascof-england-2024-to-2025.csv"
+)
+B1 = "explore-education-statistics.service.gov.uk/data-catalogue/data-set/5b0e6d2a-8c1f-4e7b-9a3d-21f4c6e8b1a7/csv"
 CIN_Q4 = "council_returns/2025-03-31/cin_census.xml"
 
 

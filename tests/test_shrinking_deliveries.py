@@ -18,7 +18,7 @@ from pathlib import Path
 from tests.conftest import ROOT, environment, table_fingerprints
 from tests.dfe_support import query
 
-B1 = "explore-education-statistics.service.gov.uk/data-catalogue/data-set/b1-children-in-need-by-la/csv"
+B1 = "explore-education-statistics.service.gov.uk/data-catalogue/data-set/5b0e6d2a-8c1f-4e7b-9a3d-21f4c6e8b1a7/csv"
 KSI_ENGLAND = (
     "fingertips.phe.org.uk/api/all_data/csv/"
     "by_indicator_id@child_area_type_id=502&indicator_ids=11001&parent_area_type_id=15"

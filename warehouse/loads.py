@@ -24,6 +24,8 @@ class FileFacts:
     last_modified: str | None
     status: str
     version: str | None = None  # the publisher's version of the data set, where it numbers them (EES API)
+    release: str | None = None  # the publisher's release the file belongs to, as discovery found it
+    file_id: str | None = None  # the publisher's id of the file (EES data set file id, API data set id)
 
 
 def start_load(
@@ -39,8 +41,9 @@ def start_load(
     con.execute(
         """
         insert into meta.loads (load_id, run_id, source, dataset, url, file_path, sha256, bytes, etag,
-                                last_modified, fetch_status, partitions, dataset_version, status, started_at)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', now())
+                                last_modified, fetch_status, partitions, dataset_version, release, file_id, status,
+                                started_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', now())
         """,
         [
             load_id,
@@ -56,6 +59,8 @@ def start_load(
             file.status,
             ",".join(partitions),
             file.version or None,
+            file.release or None,
+            file.file_id or None,
         ],
     )
     return load_id

@@ -25,7 +25,7 @@ setting; the file goes where the offline adapter serves that URL). Deterministic
     python -m tools.samples.generate_ascof \
         2019-20=https://files.digital.nhs.uk/65/E7A20E/meas-from-asc-of-eng-1920-open-data-csv.csv \
         2021-22=https://files.digital.nhs.uk/A4/766F29/meas-from-asc-of-eng-2022-csv-v3.csv \
-        2024-25=https://assets.publishing.service.gov.uk/ascof-2024-25/measures-from-ascof-england-2024-to-2025.csv
+        2024-25=https://assets.publishing.service.gov.uk/media/6762a9f1cdb5e64b69e30b7a/measures-from-ascof-england-2024-to-2025.csv
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 import random
 
-from sources import ees, population
+from sources import population
 from sources.sample_adapter import sample_path
 from sources.source_catalogue import load
-from tools.samples import SAMPLES
+from tools.samples import SAMPLES, ees_discovery
 from tools.samples.ees_files import absence, b1, c1, cla_adopted, cla_rate, d3, d5
 from tools.samples.population_files import nomis_file, population_file
 
@@ -32,8 +32,6 @@ def _write(url: str, text: str) -> None:
 def main() -> None:
     rng = random.Random(2025)
     catalogue = load()
-    dfe = catalogue.publishers["dfe"]
-    api_base, catalogue_base = dfe.option("api_base"), dfe.option("catalogue_base")
     cla_text, ceasing = cla_rate(rng)
     texts = {
         "cin_b1": b1(rng),
@@ -44,37 +42,10 @@ def main() -> None:
         "cla_adopted": cla_adopted(rng, ceasing),
         "pupil_absence": absence(rng),
     }
-    for entry in catalogue.of_publisher("dfe"):
-        dataset = ees.dataset_from(entry.options, entry.title)
-        if dataset.route == "api":
-            versions = {
-                "paging": {"page": 1, "pageSize": 20, "totalResults": 2, "totalPages": 1},
-                "results": [
-                    {
-                        "version": "2.0",
-                        "type": "Major",
-                        "status": "Published",
-                        "published": "2025-11-06T09:30:00+00:00",
-                        "totalResults": texts[dataset.key].count("\n") - 1,
-                        "release": {"title": "Reporting year 2025", "slug": "2025"},
-                        "timePeriod": {"start": "2018", "end": "2025"},
-                    },
-                    {
-                        "version": "1.0",
-                        "type": "Major",
-                        "status": "Published",
-                        "published": "2024-10-31T09:30:00+00:00",
-                        "totalResults": 0,
-                        "release": {"title": "Reporting year 2024", "slug": "2024"},
-                        "timePeriod": {"start": "2013", "end": "2024"},
-                    },
-                ],
-            }
-            versions_url = ees.api_versions_url(api_base, dataset.api_id or "")
-            _write(versions_url, json.dumps(versions, indent=2) + "\n")
-            _write(ees.api_csv_url(api_base, dataset.api_id or "", "2.0"), texts[dataset.key])
-        else:
-            _write(ees.catalogue_csv_url(catalogue_base, dataset.catalogue_id), texts[dataset.key])
+    for url, answer in ees_discovery.answers(catalogue).items():
+        _write(url, json.dumps(answer, indent=2) + "\n")
+    for key, text in texts.items():
+        _write(ees_discovery.csv_url(catalogue, key), text)
     ons = catalogue.dataset("ons_population")
     _write(ons.option("dfe_file_url"), population_file())
     years = list(range(2018, 2025))

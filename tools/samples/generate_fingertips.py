@@ -9,7 +9,9 @@ real Fingertips code path offline. This script writes, for the default configura
 * ``api/all_data/csv/by_indicator_id@...``: one 27-column export per indicator and parent area type;
 * ``api/indicator_metadata/by_indicator_id@indicator_ids=<id>``: each indicator's metadata JSON (``{"<id>": {"IID": ...,
   "Descriptive": {"Name": ...}}}``, the shape fingertips_py reads);
-* ``api/area_types``: the area types list (``Id``, ``Name``, ``Short``).
+* ``api/area_types``: the area types list (``Id``, ``Name``, ``Short``);
+* ``api/available_data@indicator_id=<id>``: the area types each indicator has data for (``IndicatorId``,
+  ``AreaTypeId``).
 
 Format rules followed (shared/sources.md section 1, and the real export in shared/real-data): the exact 27-column
 header, column 23 named ``Compared to percentiles`` under England and ``Compared to Regions (statistical) value
@@ -266,6 +268,10 @@ def main() -> None:
         {"Id": 502, "Name": "Upper tier local authorities (post 4/23)", "Short": LA_TYPE},
     ]
     _write(API.area_types_url(), json.dumps(area_types, indent=1))
+    # Which area types each indicator has data for (only IndicatorId and AreaTypeId are read).
+    for indicator in indicators:
+        available = [{"IndicatorId": indicator["id"], "AreaTypeId": area_type} for area_type in (6, 15, 402, 502)]
+        _write(API.available_data_url(indicator["id"]), json.dumps(available, indent=1))
 
 
 if __name__ == "__main__":
