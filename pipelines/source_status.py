@@ -35,6 +35,7 @@ from sources.source_catalogue import Catalogue, CatalogueError, Dataset, load
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 15.0
 DEADLINE_S = 50.0
+LOCAL_FOLDERS = frozenset({"drop_folder", "commentary_folder"})
 STATUSES = ("ok", "changed", "unreachable", "refused")
 
 
@@ -172,7 +173,8 @@ def check_all(
     deadline_s: float = DEADLINE_S,
 ) -> list[Row]:
     """Every HTTP source of the catalogue, side by side; those with no answer by the deadline are unreachable."""
-    datasets = [dataset for dataset in catalogue.datasets if dataset.locate != "drop_folder"]
+    # The council's own folders (its returns, the officers' commentary) are no publisher's to ask.
+    datasets = [dataset for dataset in catalogue.datasets if dataset.locate not in LOCAL_FOLDERS]
     results: dict[str, list[Row]] = {}
 
     def work(dataset: Dataset) -> Callable[[], None]:

@@ -13,7 +13,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pipelines import main as cli
-from pipelines.source_status import RunSettings, check_all
+from pipelines.source_status import LOCAL_FOLDERS, RunSettings, check_all
 from sources.http import Downloader, HttpSettings, RawStore, build_session
 from sources.source_catalogue import load
 from tests.conftest import ROOT, local_catalogue, table_fingerprints
@@ -21,7 +21,7 @@ from tests.dfe_support import local_catalogue as ees_catalogue
 from tests.dfe_support import serve_discovery
 from tests.test_discovery import b1_text, entries
 
-HTTP_SOURCES = [dataset.key for dataset in load().datasets if dataset.locate != "drop_folder"]
+HTTP_SOURCES = [dataset.key for dataset in load().datasets if dataset.locate not in LOCAL_FOLDERS]
 
 
 def refused_port() -> int:
