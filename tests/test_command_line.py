@@ -16,7 +16,7 @@ from dagster._core.definitions.data_version import StaleStatus
 from dagster._utils.test.data_versions import get_stale_status_resolver
 
 from pipelines.definitions import defs
-from tests.conftest import ROOT, environment
+from tests.conftest import ROOT, environment, run_main, sample_copy
 from tests.test_settings import clean_environment
 
 COMMANDS = {
@@ -63,7 +63,8 @@ MISTAKES = {
 
 def test_an_unknown_council_stops_the_command_before_any_run(tmp_path: Path) -> None:
     """A code of the right form that names no council (as an option), and a district's code with a mistyped
-    source mode (in the environment): exit 2 before any run, every problem with the nearest valid value."""
+    source mode (in the environment): exit 2 before any run, every problem with the nearest valid value. And
+    `report` before anything was published: exit 1, saying what to run first."""
     processes = {}
     for case, (arguments, settings) in MISTAKES.items():
         (tmp_path / case / "home").mkdir(parents=True)
@@ -71,6 +72,12 @@ def test_an_unknown_council_stops_the_command_before_any_run(tmp_path: Path) -> 
             DAGSTER_HOME=str(tmp_path / case / "home"), SAFE_OUTCOMES_DATA_DIR=str(tmp_path / case / "data"), **settings
         )
         processes[case] = start(arguments, env)  # at once: each loads Dagster to check the settings
+    # Good settings but nothing published yet: `report` says what to run first.
+    (tmp_path / "fresh" / "home").mkdir(parents=True)
+    fresh = clean_environment(
+        DAGSTER_HOME=str(tmp_path / "fresh" / "home"), SAFE_OUTCOMES_DATA_DIR=str(tmp_path / "fresh" / "data")
+    )
+    early = start(["report", "--council", "E06000054"], fresh)
     said = {
         "option": [
             " - --council (SAFE_OUTCOMES_COUNCIL) 'E06000099': expected a GSS code of a current English "
@@ -93,6 +100,11 @@ def test_an_unknown_council_stops_the_command_before_any_run(tmp_path: Path) -> 
             assert line in err, err
         assert list((tmp_path / case / "home").iterdir()) == []  # no run recorded in the instance
         assert not (tmp_path / case / "data").exists()
+    code, out, err = finish(early)
+    assert code == 1 and out == ""
+    snapshot = tmp_path / "fresh" / "data" / "published" / "outcomes.duckdb"
+    assert err == f"safe-outcomes: no published snapshot at {snapshot} yet: run `safe-outcomes run` first\n"
+    assert list((tmp_path / "fresh" / "home").iterdir()) == []
 
 
 def unsynced(home: Path) -> dict[str, list[str]]:
@@ -132,12 +144,15 @@ def test_after_the_first_command_the_ui_shows_no_unsynced_asset_and_links(instal
 
 
 @pytest.mark.slow
-def test_an_unchanged_second_run_leaves_every_asset_synced_and_report_and_export_run_alone(
-    installed_run: Path, tmp_path: Path
-) -> None:
-    """Slow (about a minute: a second full run, a report and a publish): `-m slow`."""
+def test_an_unchanged_second_run_leaves_every_asset_synced_and_report_and_export_run_alone(tmp_path: Path) -> None:
+    """Slow (about 1.5 minutes: two full runs, a report and a publish): `-m slow`. Its own installation, not a
+    copy of `installed_run`: the snapshot's and the report's paths are among what they are built from, so the
+    first run in a copied folder rebuilds them."""
     folder = tmp_path / "installation"
-    shutil.copytree(installed_run, folder)
+    sample_copy(folder / "samples")
+    (folder / "dagster").mkdir()
+    shutil.copy(ROOT / "dagster.yaml", folder / "dagster" / "dagster.yaml")
+    run_main(folder)
 
     def command(*arguments: str) -> str:
         completed = subprocess.run(
