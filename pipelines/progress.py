@@ -31,7 +31,6 @@ class Verbosity(StrEnum):
 class _Step:
     rows: dict[str, int] = field(default_factory=dict)
     rebuilt: bool = False
-    waited: bool = False
 
     def summary(self) -> str:
         """Rows landed (a source's step) or built (an indicator's), 'rebuilt', or 'unchanged'."""
@@ -52,6 +51,7 @@ class Progress(logging.Handler):
         self.verbosity = verbosity
         self.stream = stream or sys.stdout
         self.steps: dict[tuple[str, str], _Step] = {}
+        self.waiting: set[str] = set()  # runs whose wait for the pool has been said
 
     def say(self, line: str) -> None:
         print(line, file=self.stream, flush=True)
@@ -69,11 +69,12 @@ class Progress(logging.Handler):
         if kind == dg.DagsterEventType.RUN_START and self.verbosity != Verbosity.QUIET:
             self.say(f"{event.job_name}: run {run_id}")
         elif kind == dg.DagsterEventType.ENGINE_EVENT and "blocked by limit for pool" in (event.message or ""):
-            if not step.waited:
-                step.waited = True
+            # Said once per run: the two runs' steps then take turns, and every turn would be another line.
+            if run_id not in self.waiting:
+                self.waiting.add(run_id)
                 self.say(
-                    f"  ... {event.step_key}: waiting for the warehouse: another run holds the {WAREHOUSE_POOL} "
-                    "pool (it starts when that run's step ends)"
+                    f"  ... waiting for the warehouse: another run holds the {WAREHOUSE_POOL} pool; this run's "
+                    f"steps take turns with it ({event.step_key} is next)"
                 )
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.step_materialization_data.materialization

@@ -51,10 +51,10 @@ def test_waits_for_the_warehouse_show_as_waits_even_when_quiet() -> None:
     lock = record(
         message="waiting for the warehouse lock (w.duckdb.lock): another run is writing", level=logging.WARNING
     )
-    lines = printed(Verbosity.QUIET, [record(blocked), record(still), record(still), lock])
-    assert lines == [
-        "  ... dft_casualties_sources: waiting for the warehouse: another run holds the duckdb_warehouse pool "
-        "(it starts when that run's step ends)",
+    waits = [record(blocked), record(still), record(blocked), record(still), lock]
+    assert printed(Verbosity.QUIET, waits) == [
+        "  ... waiting for the warehouse: another run holds the duckdb_warehouse pool; this run's steps take turns "
+        "with it (dft_casualties_sources is next)",  # once per run, however many steps wait
         "  ! dft_casualties_sources: waiting for the warehouse lock (w.duckdb.lock): another run is writing",
     ]
 
