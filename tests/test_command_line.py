@@ -45,7 +45,8 @@ def finish(process: subprocess.Popen) -> tuple[int, str, str]:
 
 def test_every_command_has_real_help(tmp_path: Path) -> None:
     env = clean_environment(DAGSTER_HOME=str(tmp_path / "home"))
-    processes = {command: start([*command, "--help"], env) for command in COMMANDS}  # at once: each loads Dagster
+    processes = {command: start([*command, "--help"], env) for command in COMMANDS}
+    both = start(["run", "--quiet", "--verbose"], env)
     for command, process in processes.items():
         code, out, err = finish(process)
         assert code == 0, err
@@ -53,6 +54,9 @@ def test_every_command_has_real_help(tmp_path: Path) -> None:
         for words in COMMANDS[command]:
             assert words in out, (command, words, out)
         assert "work" not in out.split("Commands:")[-1].split(), "the supervised child's command stays hidden"
+    code, out, err = finish(both)
+    assert code == 2 and "Error: --quiet and --verbose cannot be used together" in err
+    assert not (tmp_path / "home").exists()
 
 
 MISTAKES = {
