@@ -93,8 +93,9 @@ class Progress(logging.Handler):
             seconds = event.step_success_data.duration_ms / 1000
             self.say(f"  {event.step_key:<48}{step.summary():>20}{seconds:>8.1f} s")
         elif kind == dg.DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error
-            self.say(f"  {event.step_key:<48}{'FAILED':>20}  {error.message.strip() if error else ''}")
+            error = event.step_failure_data.error  # its first line here; the summary after the run has it all
+            first = error.message.strip().splitlines()[0] if error and error.message.strip() else ""
+            self.say(f"  {event.step_key:<48}{'FAILED':>20}  {_short(first)}")
         elif kind == dg.DagsterEventType.STEP_SKIPPED and self.verbosity != Verbosity.QUIET:
             self.say(f"  {event.step_key:<48}{'skipped':>20}  (an earlier step failed)")
 

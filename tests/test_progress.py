@@ -5,7 +5,8 @@ import logging
 
 import dagster as dg
 from dagster._core.events import EngineEventData, StepMaterializationData
-from dagster._core.execution.plan.objects import StepSuccessData
+from dagster._core.execution.plan.objects import StepFailureData, StepSuccessData
+from dagster._utils.error import SerializableErrorInfo
 
 from pipelines.progress import Progress, Verbosity
 
@@ -70,3 +71,13 @@ def test_one_line_per_finished_step_with_rows_landed_and_seconds() -> None:
     ]
     assert printed(Verbosity.QUIET, records) == []
     assert printed(Verbosity.NORMAL, [record(message="fetched 3 files")]) == [], "information stays in the event log"
+
+
+def test_a_failed_step_is_said_even_when_quiet_with_its_first_line() -> None:
+    message = "casualty-2025.csv line 3: expected 23 columns but found 5\nmore"
+    error = SerializableErrorInfo(message, [], "Failure")
+    failed = event("STEP_FAILURE", data=StepFailureData(error=error, user_failure_data=None))
+    expected = (
+        f"  {'dft_casualties_sources':<48}{'FAILED':>20}  casualty-2025.csv line 3: expected 23 columns but found 5"
+    )
+    assert printed(Verbosity.QUIET, [record(failed)]) == [expected]
