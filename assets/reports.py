@@ -210,6 +210,8 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
         return Built(
             {
                 "path": dg.MetadataValue.path(str(path)),
+                # A link in the UI to the written file (the browser opens it from the machine that ran the job).
+                "report": dg.MetadataValue.url(path.resolve().as_uri()),
                 "title": rendered.title,
                 "indicator_pages": rendered.pages,
                 "charts": rendered.charts,

@@ -25,7 +25,8 @@ class WarehouseResource(dg.ConfigurableResource):
     lock_timeout_s: float = Field(default=1800.0, description="How long a run waits for another to finish.")
 
     def warehouse(self) -> Warehouse:
-        return Warehouse(self.path, self.lock_timeout_s)
+        """The warehouse; a wait for another process's lock is logged as a warning (the command prints it)."""
+        return Warehouse(self.path, self.lock_timeout_s, on_wait=dg.get_dagster_logger().warning)
 
 
 class PublisherClient(dg.ConfigurableResource):

@@ -147,7 +147,9 @@ def source_asset(
                 group_name=group,
                 description=f"{dataset.description} (`landing.{dataset.table}`; materialised when the files change)",
                 deps=[areas],
-                kinds=set(kind.kinds) | {"duckdb"},
+                # The graph labels a node with its key's last part, the same for landing and clean: the kind
+                # tag on the node says which it is (Dagster 1.13 has no display name apart from the key).
+                kinds=set(kind.kinds) | {"duckdb", "landing"},
                 skippable=True,
                 metadata=provenance,
             ),
@@ -156,7 +158,7 @@ def source_asset(
                 group_name=group,
                 description=f"{dataset.title} that passed the blocking checks (`clean.{dataset.table}`).",
                 deps=[landing_key],
-                kinds={"duckdb"},
+                kinds={"duckdb", "clean"},
                 metadata=provenance,
             ),
         ],
@@ -296,7 +298,10 @@ def _sources_metadata(files: dict[str, str], deliveries: list[flow.Delivery]) ->
         links["source_url"] = dg.MetadataValue.url(urls[0])
     return {
         **links,
-        "source_urls": dg.MetadataValue.json(urls),
+        # Links in the UI: one per file fetched (a file in the council's drop folder is shown as its path).
+        "source_urls": dg.MetadataValue.md(
+            "\n".join(f"- [{url}]({url})" if "://" in url else f"- `{url}`" for url in urls)
+        ),
         "sha256": dg.MetadataValue.json(files),
         "fetch_status": dg.MetadataValue.json({d.facts.url: d.facts.status for d in deliveries}),
     }

@@ -1,251 +1,162 @@
-"""`safe-outcomes run`: the main job, in this process, recorded in the Dagster instance the UI reads.
+"""`safe-outcomes`: the command line (`run`, `report`, `export`, `sources`) in front of the Dagster instance.
 
-This is the README's first command's last step. It checks every setting in the environment (a bad one stops it
-before any run, exit 2), runs every asset over every configured year in one run (each publisher file is fetched
-once), then prints where the warehouse is and the council's table.
+Each command checks every setting in the environment after applying its options (an option sets its variable for
+this process and the child it supervises, so it overrides the environment); a bad one stops it before any run,
+exit 2, with what to type instead. The work happens in a child process it supervises (`pipelines/supervisor.py`,
+`pipelines/work.py`). Another command is one more `cli.add_command(...)`.
+
+Only click is imported up front, so that `--help` answers at once; a command imports Dagster when it runs.
 """
 
-import argparse
-import os
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
-import dagster as dg
-import duckdb
+import click
 
-from pipelines.settings import current_value, stats19_years, validate_environment
-from pipelines.supervisor import PID_TAG, instance, supervise
-from sources.council_returns import misnamed_quarters, quarter_folders
-from warehouse.council_returns import partition_key
-
-
-def _definitions() -> dg.Definitions:
-    """The code location, imported only once the settings have been checked (importing it reads them)."""
-    from pipelines.definitions import defs
-
-    return defs
+VERBOSITY = ("quiet", "normal", "verbose")
+# The setting each option overrides.
+OPTIONS = {
+    "SAFE_OUTCOMES_COUNCIL": "--council",
+    "SAFE_OUTCOMES_SOURCE_MODE": "--live",
+    "SAFE_OUTCOMES_REPORT_PERIOD_END": "--period-end",
+}
 
 
-def run_main_job(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult]:
-    """Every public source for every configured year, then the council's returns, then publish once.
+def _start(work: str, options: dict[str, str], verbosity: str, needs_snapshot: bool = False) -> None:
+    """Check the settings, then run `work` in a supervised child; exit with its code."""
+    from pipelines.settings import current_value
+    from pipelines.supervisor import supervise
+    from pipelines.work import setting_problems
 
-    The report cards, the snapshot and the report are rebuilt once per command: by the council's returns run
-    when the drop folder has quarters, else by the main job itself.
-    """
-    from pipelines.graph import GRAPH
-
-    quarters = council_quarters()
-    years = stats19_years()
-    job = _definitions().resolve_job_def("main_job")
-    selection = [key for key in job.asset_layer.executable_asset_keys if not quarters or key not in GRAPH.publishing]
-    tags = {
-        "dagster/asset_partition_range_start": years[0],
-        "dagster/asset_partition_range_end": years[-1],
-        PID_TAG: str(os.getpid()),
-    }
-    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, asset_selection=selection)
-    if not result.success or not quarters:
-        return [result]
-    tags = {
-        "dagster/asset_partition_range_start": quarters[0],
-        "dagster/asset_partition_range_end": quarters[-1],
-        PID_TAG: str(os.getpid()),
-    }
-    council_returns = (
-        _definitions()
-        .resolve_job_def("council_returns_job")
-        .execute_in_process(instance=instance, tags=tags, raise_on_error=False)
-    )
-    return [result, council_returns]
-
-
-def council_quarters() -> list[str]:
-    """The quarters in the council's drop folder (the bundled sample offline), first to last."""
-    folders = quarter_folders(Path(current_value("COUNCIL_RETURNS_DROP_DIR")))
-    return sorted(key for key in (partition_key(as_at) for as_at in folders) if key is not None)
-
-
-def council_table(published_path: str, area_code: str, rows: int = 8) -> str:
-    """The council's KSI lines as the committee reads them, from the published snapshot."""
-    con = duckdb.connect(published_path, read_only=True)
-    try:
-        name_rows = con.execute("select area_name from marts.areas where area_code = ?", [area_code]).fetchall()
-        if not name_rows:
-            return f"{area_code} is not an English upper-tier authority known to the warehouse."
-        frame = con.execute(
-            """
-            with v as (
-                select area_code, period_type, period_label, period_end, indicator_id, variant, value
-                from marts.indicator_values
-                where source = 'dft_stats19' and area_code in (?, 'E92000001')
-            ),
-            wide as (
-                select period_type, period_label, period_end,
-                    max(value) filter (where area_code = ? and indicator_id = 'road_ksi'
-                                       and variant = 'unadjusted') as ksi,
-                    max(value) filter (where area_code = ? and indicator_id = 'road_ksi'
-                                       and variant = 'severity_adjusted') as ksi_adjusted,
-                    max(value) filter (where area_code = ? and indicator_id = 'road_ksi_vs_baseline_pct'
-                                       and variant = 'severity_adjusted') as vs_baseline,
-                    max(value) filter (where area_code = ? and indicator_id = 'road_casualties') as casualties,
-                    max(value) filter (where area_code = 'E92000001' and indicator_id = 'road_ksi_vs_baseline_pct'
-                                       and variant = 'severity_adjusted') as england_vs_baseline
-                from v group by all
-            )
-            select * from (
-                select *, row_number() over (partition by period_type order by period_end desc) as recent
-                from wide
-            ) where recent <= ? order by period_type, period_end
-            """,
-            [area_code, area_code, area_code, area_code, area_code, rows],
-        ).df()
-    finally:
-        con.close()
-    lines = [
-        f"{name_rows[0][0]} ({area_code}): people killed or seriously injured (KSI) on the roads",
-        f"{'period':<24}{'KSI':>8}{'KSI adj.':>11}{'vs 2005-09':>12}{'England vs 2005-09':>20}{'casualties':>12}",
-    ]
-    for row in frame.itertuples():
-        lines.append(
-            f"{row.period_label:<24}{_number(row.ksi, 0):>8}{_number(row.ksi_adjusted, 1):>11}"
-            f"{_percent(row.vs_baseline):>12}{_percent(row.england_vs_baseline):>20}{_number(row.casualties, 0):>12}"
-        )
-    lines.append("KSI adj.: DfT severity-adjusted; baseline: the 2005-09 average of the same measure.")
-    return "\n".join(lines)
-
-
-def council_returns_table(published_path: str, area_code: str, quarters: int = 4) -> str:
-    """The council's quarterly children's social care figures from its own returns, latest quarter ends."""
-    con = duckdb.connect(published_path, read_only=True)
-    try:
-        frame = con.execute(
-            "select indicator_id, period_end, value, value_status from marts.indicator_values "
-            "where source = 'council_returns' and area_code = ? and period_end in (select distinct period_end "
-            "from marts.indicator_values where source = 'council_returns' order by period_end desc limit ?)",
-            [area_code, quarters],
-        ).df()
-        # Titles and the decimal places DfE publishes each with: the indicator catalogue's.
-        catalogue = con.execute(
-            "select indicator_id, title, cast(decimals as integer) from marts.indicator_catalogue "
-            "where list_contains(?, indicator_id) order by cast(report_order as integer)",
-            [sorted(set(frame["indicator_id"]))],
-        ).fetchall()
-    finally:
-        con.close()
-    if frame.empty:
-        return "No quarterly returns from the council yet (COUNCIL_RETURNS_DROP_DIR)."
-    ends = sorted(frame["period_end"].unique())
-    width = max(len(title) for _, title, _ in catalogue) + 2
-    lines = [
-        "Children's social care from the council's own returns (as at each quarter end; % over the 12 months to it)",
-        f"{'':<{width}}" + "".join(f"{pd_date:%d %b %Y}".rjust(14) for pd_date in ends),
-    ]
-    for indicator, label, places in catalogue:
-        cells = []
-        for end in ends:
-            row = frame[(frame["indicator_id"] == indicator) & (frame["period_end"] == end)]
-            status = row["value_status"].iloc[0] if not row.empty else "not_available"
-            cells.append(
-                _number(row["value"].iloc[0], places) if status == "ok" else {"suppressed": "c"}.get(status, "-")
-            )
-        lines.append(f"{label:<{width}}" + "".join(cell.rjust(14) for cell in cells))
-    lines.append("c: 1 to 5 children, suppressed as DfE does.")
-    lines.append(
-        "These are the council's own counts at each quarter end; the report's annual figures are DfE's validated\n"
-        "census for the year to 31 March, so the two differ in timing, late recording and validation."
-    )
-    return "\n".join(lines)
-
-
-def _number(value: float | None, places: int) -> str:
-    return "-" if value is None or value != value else f"{value:,.{places}f}"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None or value != value else f"{value:+.1f}%"
-
-
-REPORT_KEY = dg.AssetKey(["reports", "outcomes_monitoring"])
-
-
-def report_path(results: list[dg.ExecuteInProcessResult]) -> tuple[str | None, bool]:
-    """Where the report is, and whether these runs rebuilt it (the report asset's metadata; else the newest file)."""
-    for result in reversed(results):
-        for event in result.get_asset_materialization_events():
-            materialization = event.event_specific_data.materialization
-            if materialization.asset_key == REPORT_KEY and "path" in materialization.metadata:
-                return str(materialization.metadata["path"].value), True
-    folder = Path(current_value("SAFE_OUTCOMES_REPORTS_DIR"))
-    pattern = f"{current_value('SAFE_OUTCOMES_REPORT_OUTCOME')}-{current_value('SAFE_OUTCOMES_COUNCIL')}-*.html"
-    written = sorted(folder.glob(pattern), key=lambda path: path.stat().st_mtime)
-    return (str(written[-1]) if written else None), False
-
-
-def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
-    messages = []
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
-            summary = evaluation.metadata.get("summary")
-            messages.append(f"check {evaluation.check_name} failed: {summary.value if summary else ''}")
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data:
-            error = event.step_failure_data.error
-            messages.append(f"step {event.step_key} failed: {error.message.strip() if error else ''}")
-    return messages
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="safe-outcomes", description=__doc__)
-    # `work` is the child the command supervises (pipelines/supervisor.py); people type `run`.
-    parser.add_argument(
-        "command",
-        choices=["run", "work", "sources"],
-        help="run: the main job, offline unless configured live; sources: can each publisher be reached, and with what",
-    )
-    command = parser.parse_args(argv).command
-    if command == "sources":
-        from pipelines.source_status import main as sources
-
-        return sources([])
-    drop = Path(current_value("COUNCIL_RETURNS_DROP_DIR"))
-    problems = validate_environment() + [
-        f"COUNCIL_RETURNS_DROP_DIR: the folder {drop / name} is not named by a quarter end (the last day of March, "
-        "June, September or December, e.g. 2025-03-31); rename it so its files are loaded"
-        for name in misnamed_quarters(drop)
-    ]
+    problems = setting_problems(options)
+    for name in options:  # a problem with an option's value is named as the operator typed it
+        problems = [problem.replace(f"{name}=", f"{OPTIONS[name]} ({name}) ") for problem in problems]
     if problems:
         print("safe-outcomes: no run started; fix these first:", file=sys.stderr)
         for problem in problems:
             print(" - " + problem, file=sys.stderr)
-        return 2
-    if command == "run":
-        return supervise(["work"], Path(current_value("SAFE_OUTCOMES_PUBLISHED")))
-    started = time.monotonic()
-    results = run_main_job(instance())
-    elapsed = time.monotonic() - started
-    published = current_value("SAFE_OUTCOMES_PUBLISHED")
-    succeeded = all(result.success for result in results)
-    runs = ", ".join(result.run_id for result in results)
-    print(f"\nmain job {'succeeded' if succeeded else 'FAILED'} in {elapsed:.1f} s (runs {runs})")
-    if not succeeded:
-        for result in results:
-            for message in _failures(result):
-                print(" - " + message)
-        return 1
-    print(f"source mode:        {current_value('SAFE_OUTCOMES_SOURCE_MODE')}")
-    print(f"warehouse:          {current_value('SAFE_OUTCOMES_WAREHOUSE')}")
-    print(f"published snapshot: {published}\n")
-    print(council_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
-    print()
-    print(council_returns_table(published, current_value("SAFE_OUTCOMES_COUNCIL")))
-    path, rebuilt = report_path(results)
-    state = "rebuilt" if rebuilt else "unchanged: nothing it is built from changed since the last run"
-    print(f"\nreport:             {path or 'none written'} ({state})")
-    pdf = Path(path).with_suffix(".pdf") if path else None
-    if pdf and pdf.exists():
-        print(f"report PDF:         {pdf}")
-    return 0
+        sys.exit(2)
+    published = Path(current_value("SAFE_OUTCOMES_PUBLISHED"))
+    if needs_snapshot and not published.is_file():
+        print(
+            f"safe-outcomes: no published snapshot at {published} yet: run `safe-outcomes run` first", file=sys.stderr
+        )
+        sys.exit(1)
+    sys.exit(supervise(["work", work, "--output", verbosity], published))
+
+
+COUNCIL = click.option(
+    "--council",
+    metavar="CODE",
+    help="The council's GSS code, e.g. E06000059 (Dorset); overrides SAFE_OUTCOMES_COUNCIL.",
+)
+
+
+def _verbosity(quiet: bool, verbose: bool) -> str:
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be used together")
+    return "quiet" if quiet else "verbose" if verbose else "normal"
+
+
+def _verbosity_options(command: Callable) -> Callable:
+    command = click.option(
+        "--verbose", is_flag=True, help="Also print every Dagster event (they are always in the run's event log)."
+    )(command)
+    return click.option("--quiet", is_flag=True, help="Print only waits, failures and the summary.")(command)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Safe outcomes: public sources and the council's own returns -> checks -> DuckDB warehouse -> indicators,
+    the published snapshot, its exports and the Outcomes Monitoring Report.
+
+    Settings come from the environment (README, "Settings"); a command's options override them.
+    """
+
+
+@cli.command(short_help="Run every source, check, indicator, the snapshot and the report.")
+@COUNCIL
+@click.option("--live", is_flag=True, help="Fetch from the publishers online; overrides SAFE_OUTCOMES_SOURCE_MODE.")
+@_verbosity_options
+def run(council: str | None, live: bool, quiet: bool, verbose: bool) -> None:
+    """Run the main job: every source, check, indicator, the snapshot, the exports and the report.
+
+    Offline on the bundled sample unless --live (or SAFE_OUTCOMES_SOURCE_MODE=live). Only what changed is
+    rebuilt. Prints one line per step, then the council's tables and where the report and any problem report are.
+    """
+    options = {"SAFE_OUTCOMES_COUNCIL": council} if council else {}
+    if live:
+        options["SAFE_OUTCOMES_SOURCE_MODE"] = "live"
+    _start("main", options, _verbosity(quiet, verbose))
+
+
+@cli.command(short_help="Rebuild only the report from the published snapshot.")
+@COUNCIL
+@click.option(
+    "--period-end",
+    metavar="DATE",
+    help="The report's period end, YYYY-MM-DD (default: the latest data); overrides SAFE_OUTCOMES_REPORT_PERIOD_END.",
+)
+@_verbosity_options
+def report(council: str | None, period_end: str | None, quiet: bool, verbose: bool) -> None:
+    """Rebuild only the report, from the published snapshot (no source is fetched).
+
+    For another council or period than the last run's, e.g. `safe-outcomes report --council E06000054`.
+    """
+    options = {"SAFE_OUTCOMES_COUNCIL": council} if council else {}
+    if period_end is not None:
+        options["SAFE_OUTCOMES_REPORT_PERIOD_END"] = period_end
+    _start("report", options, _verbosity(quiet, verbose), needs_snapshot=True)
+
+
+@cli.command(short_help="Publish the snapshot and its exports again.")
+@COUNCIL
+@_verbosity_options
+def export(council: str | None, quiet: bool, verbose: bool) -> None:
+    """Publish the snapshot and its exports (Parquet, CSV, the council's workbook) from the warehouse again.
+
+    Only what changed, or an export file that is missing or was edited, is written again.
+    """
+    _start("export", {"SAFE_OUTCOMES_COUNCIL": council} if council else {}, _verbosity(quiet, verbose), True)
+
+
+@cli.command(short_help="Ask every publisher what a run would fetch: resolved file, release, status.")
+@click.option("--live", is_flag=True, help="Ask the publishers online; overrides SAFE_OUTCOMES_SOURCE_MODE.")
+def sources(live: bool) -> None:
+    """Resolve every catalogue source as a run does and make one conditional request per file (headers only).
+
+    Prints one table: source, resolved URL, release or version, last modified and ok / changed / unreachable /
+    refused with the reason, within a minute even when nothing answers. Exits 1 if any source fails. The first
+    step of going live: `safe-outcomes sources --live`.
+    """
+    import os
+
+    from pipelines.source_status import main as source_status
+
+    if live:
+        os.environ["SAFE_OUTCOMES_SOURCE_MODE"] = "live"
+    sys.exit(source_status([]))
+
+
+@cli.command(hidden=True)
+@click.argument("job", type=click.Choice(["main", "report", "export"]))
+@click.option("--output", type=click.Choice(VERBOSITY), default="normal")
+def work(job: str, output: str) -> None:
+    """The supervised child (pipelines/supervisor.py): runs the job in this process."""
+    from pipelines.work import run_work, setting_problems
+
+    problems = setting_problems({})
+    if problems:  # the parent checked the same environment; a change since then still stops here
+        for problem in problems:
+            print(" - " + problem, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(run_work(job, output))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `safe-outcomes` console script."""
+    return cli.main(args=argv, prog_name="safe-outcomes")
 
 
 if __name__ == "__main__":

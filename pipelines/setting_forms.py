@@ -3,10 +3,12 @@ a message says is expected when it does not.
 
 Apart from `pipelines.settings` (the table of settings and the one module that reads the environment) because
 these rules are about text, not about any one setting: a whole number from a minimum, a folder that exists, a
-GSS code, an http(s) URL, years like 2005-2025. A parser raises `FormError` (its message, if any, says why);
-`pipelines.settings` turns that into a `SettingError` that names the variable.
+choice from a closed set (a mistyped one gets the nearest: "did you mean 'sample'?"), an http(s) URL, years like
+2005-2025. A parser raises `FormError` (its message, if any, says why); `pipelines.settings` turns that into a
+`SettingError` that names the variable.
 """
 
+import difflib
 import math
 import re
 from collections.abc import Callable
@@ -60,8 +62,17 @@ def number(minimum: float, strictly_above: bool) -> Callable[[str], float]:
 def yes_or_no(text: str) -> bool:
     words = {"true": True, "false": False, "1": True, "0": False}
     if text not in words:
-        raise FormError()
+        raise FormError(did_you_mean(text, tuple(words)))
     return words[text]
+
+
+def did_you_mean(text: str, choices: tuple[str, ...]) -> str:
+    """The nearest of a closed set of values to a mistyped one, as a hint ('' when none is near)."""
+    same = [choice for choice in choices if choice.lower() == text.strip().lower()]
+    if same:
+        return f"values are case-sensitive: did you mean {same[0]!r}?"
+    near = difflib.get_close_matches(text.strip().lower(), choices, n=1, cutoff=0.6)
+    return f"did you mean {near[0]!r}?" if near else ""
 
 
 def any_text(text: str) -> str:
@@ -77,8 +88,7 @@ def non_empty(text: str) -> str:
 def one_of(*choices: str) -> Form:
     def parse(text: str) -> str:
         if text not in choices:
-            near = [choice for choice in choices if choice.lower() == text.strip().lower()]
-            raise FormError(f"values are case-sensitive: did you mean {near[0]!r}?" if near else "")
+            raise FormError(did_you_mean(text, choices))
         return text
 
     return Form("choice", "one of " + ", ".join(choices), parse, choices)
@@ -97,12 +107,6 @@ def key_or_empty(text: str) -> str:
         raise FormError(
             'it is shorter than 32 bytes; generate one with python -c "import secrets; print(secrets.token_hex(32))"'
         )
-    return text
-
-
-def gss_code(text: str) -> str:
-    if not re.fullmatch(r"E\d{8}", text):
-        raise FormError()
     return text
 
 

@@ -14,8 +14,9 @@ Two kinds of setting:
   getters below (`stats19_years()`, `step_retries()`, ...).
 
 Every value is checked against its form (`FORMS` below, built from the general forms in `pipelines.setting_forms`:
-whole numbers, folders, GSS codes, URLs, years). A bad one is a `SettingError` whose message names the variable,
-the value (unless it is a secret) and what is expected; `validate_environment()` lists every problem at once, and
+whole numbers, folders, choices, URLs, years; the council's code against the reference areas). A bad one is a
+`SettingError` whose message names the variable, the value (unless it is a secret) and what is expected (and, for a
+closed set of values, the nearest valid one); `validate_environment()` lists every problem at once, and
 the command line calls it before it starts a run.
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 
 import dagster as dg
 
+from pipelines.councils import council_problem
 from pipelines.setting_forms import (
     NAME,
     PATH,
@@ -36,7 +38,6 @@ from pipelines.setting_forms import (
     datetime_or_empty,
     folder_or,
     folder_or_empty,
-    gss_code,
     key_or_empty,
     number,
     one_of,
@@ -170,6 +171,14 @@ def data_set_keys(text: str) -> str:
     return text
 
 
+def council_code(text: str) -> str:
+    """A current English upper-tier authority (the reference areas); else what the code is, or the nearest."""
+    problem = council_problem(text)
+    if problem:
+        raise FormError(problem)
+    return text
+
+
 YEAR = Form("year", f"a year from {FIRST_STATS19_YEAR}, like 2005", whole_number(FIRST_STATS19_YEAR))
 
 # The form of every setting that needs more than its default's type says.
@@ -204,7 +213,9 @@ FORMS: dict[str, Form] = {
     "SAFE_OUTCOMES_RAW_DIR": PATH,
     "SAFE_OUTCOMES_SOURCE_MODE": one_of("sample", "live"),
     # The council's code also names the report file.
-    "SAFE_OUTCOMES_COUNCIL": Form("gss_code", "a GSS code like E06000059", gss_code),
+    "SAFE_OUTCOMES_COUNCIL": Form(
+        "gss_code", "a GSS code of a current English upper-tier authority, like E06000059", council_code
+    ),
     "SAFE_OUTCOMES_LOCK_TIMEOUT_S": TIMEOUT,
     "SAFE_OUTCOMES_CONNECT_TIMEOUT_S": TIMEOUT,
     "SAFE_OUTCOMES_READ_TIMEOUT_S": TIMEOUT,

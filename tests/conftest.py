@@ -115,12 +115,12 @@ def asset(graph: Graph, *path: str) -> dg.AssetsDefinition:
 
 @pytest.fixture(scope="session")
 def main_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
-    """The README's first command (`safe-outcomes run`, offline on the bundled sample) in a fresh data folder,
-    once per session: its tests read what it wrote and change nothing."""
+    """The README's first command (`safe-outcomes run --quiet`, offline on the bundled sample) in a fresh data
+    folder, once per session: its tests read what it wrote and change nothing."""
     data = tmp_path_factory.mktemp("data")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SAFE_OUTCOMES_", "DAGSTER_"))}
     completed = subprocess.run(
-        [sys.executable, "-m", "pipelines.main", "run"],
+        [sys.executable, "-m", "pipelines.main", "run", "--quiet"],
         cwd=ROOT,
         env={**env, "PYTHONPATH": str(ROOT), "SAFE_OUTCOMES_DATA_DIR": str(data), "SAFE_OUTCOMES_CHROMIUM": "none"},
         capture_output=True,

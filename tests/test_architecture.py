@@ -1,5 +1,6 @@
 """The rooms' import rules (design.md, "Rooms"), enforced with the import-linter contracts in pyproject.toml."""
 
+import ast
 import os
 import shutil
 import subprocess
@@ -10,6 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ROOMS = ("sources", "checks", "warehouse", "assets", "pipelines")
 LOWER_ROOMS = ("sources", "checks", "warehouse")
+# Standard-library modules that exist on Linux and macOS only: the lower rooms must run on Windows too (issue 15).
+POSIX_ONLY = frozenset({"fcntl", "pwd", "grp", "termios", "tty", "pty", "resource", "syslog", "posix", "crypt"})
 LINT = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
 
 
@@ -81,3 +84,28 @@ def _not_python(folder: str, names: list[str]) -> list[str]:
 
 def _append(path: Path, line: str) -> None:
     path.write_text(path.read_text() + f"\n{line}\n")
+
+
+def posix_only_imports(folder: Path) -> list[str]:
+    """`file: module` for every import of a POSIX-only standard module under `folder`."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            found += [
+                f"{path.relative_to(folder.parent)}: {name}" for name in names if name.split(".")[0] in POSIX_ONLY
+            ]
+    return found
+
+
+def test_the_lower_rooms_import_nothing_posix_only(tmp_path: Path) -> None:
+    """The warehouse lock is filelock's (flock or LockFileEx), not fcntl: sources, checks and warehouse run on
+    Windows. The scan itself is shown to find such an import in a copy."""
+    for room in LOWER_ROOMS:
+        assert posix_only_imports(ROOT / room) == [], room
+    shutil.copytree(ROOT / "warehouse", tmp_path / "warehouse", ignore=_not_python)
+    _append(tmp_path / "warehouse" / "database.py", "import fcntl  # noqa")
+    _append(tmp_path / "warehouse" / "landing.py", "from pwd import getpwnam  # noqa")
+    assert posix_only_imports(tmp_path / "warehouse") == ["warehouse/database.py: fcntl", "warehouse/landing.py: pwd"]

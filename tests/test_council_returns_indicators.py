@@ -299,6 +299,10 @@ def test_bundled_sample_is_the_generators_output_and_passes_its_checks(tmp_path:
         "council_returns_rules": True,
         "council_returns_notes": False,
     }, "an unchanged quarter still reports the notes of its last report"
+    # Notes only warn: the UI shows them as a warning, not a failure (issue 15).
+    for run in (result, unchanged):
+        severities = {evaluation.check_name: evaluation.severity for evaluation in run.get_asset_check_evaluations()}
+        assert severities["council_returns_notes"] == dg.AssetCheckSeverity.WARN
 
 
 def test_unchanged_files_rebuild_nothing_and_a_removed_file_is_a_change(tmp_path: Path) -> None:

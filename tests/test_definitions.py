@@ -32,6 +32,20 @@ def test_definitions_load_and_keys_mirror_tables() -> None:
     } <= keys
 
 
+def test_landing_and_clean_nodes_say_which_they_are() -> None:
+    """The UI labels a node with its key's last part, the same for a landing asset and its clean asset: the kind
+    tag on the node tells them apart (issue 15)."""
+    graph = defs.resolve_asset_graph()
+    layers = {"landing": [], "clean": []}
+    for key in graph.get_all_asset_keys():
+        layer = key.path[0]
+        if layer in layers:
+            layers[layer].append(key)
+            other = "clean" if layer == "landing" else "landing"
+            assert layer in graph.get(key).kinds and other not in graph.get(key).kinds, key
+    assert len(layers["landing"]) == len(layers["clean"]) > 10
+
+
 # Assets that only read the published snapshot (never the warehouse) stay out of the writers' pool.
 SNAPSHOT_READERS = {dg.AssetKey(["reports", "outcomes_monitoring"])}
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.main import council_table
+from pipelines.work import council_table
 from tests.conftest import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +29,15 @@ def test_main_job_succeeds_offline_and_prints_the_council_table(main_run) -> Non
     completed, data = main_run
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     out = completed.stdout
+    # `run --quiet` (issue 15): the summary and the problem reports, no Dagster events, under 40 lines in all.
+    lines = (completed.stdout + completed.stderr).splitlines()
+    assert len(lines) < 40, "\n".join(lines)
+    assert "DEBUG" not in out + completed.stderr and "STEP_SUCCESS" not in out
+    for end in ("2024-12-31", "2025-03-31"):  # the sample's two quarters, each with notes for the data officer
+        problems = data / "reports" / "council_returns" / f"{end}-problems.csv"
+        with problems.open(newline="") as handle:
+            notes = [row["severity"] for row in csv.DictReader(handle)].count("note")
+        assert notes > 0 and f"problem report:     {problems} ({notes} notes)" in out
     assert "main job succeeded" in out
     assert f"warehouse:          {data / 'warehouse' / 'outcomes.duckdb'}" in out
     assert "Dorset (E06000059): people killed or seriously injured (KSI) on the roads" in out

@@ -335,7 +335,7 @@ def test_dagster_ui_shows_the_report_asset(tmp_path: Path) -> None:
             assert server.poll() is None, "dagster dev exited"
             assert time.monotonic() < deadline, "dagster dev did not answer /server_info within 120 s"
             time.sleep(0.5)
-        query = "{ assetNodes { assetKey { path } groupName dependencyKeys { path } } }"
+        query = "{ assetNodes { assetKey { path } groupName kinds dependencyKeys { path } } }"
         nodes = []
         while time.monotonic() < deadline:  # the code server may still be loading the definitions
             answer = requests.post(f"{base}/graphql", json={"query": query}, timeout=30).json()
@@ -348,6 +348,9 @@ def test_dagster_ui_shows_the_report_asset(tmp_path: Path) -> None:
         assert report["groupName"] == "reports"
         assert ["published", "outcomes"] in [key["path"] for key in report["dependencyKeys"]]
         assert graph[("marts", "indicator_report")]["groupName"] == "indicators"
+        # A landing asset and its clean asset share a node label; their kind tags tell them apart (issue 15).
+        assert "landing" in graph[("landing", "dft_casualties")]["kinds"]
+        assert "clean" in graph[("clean", "dft_casualties")]["kinds"]
         page = chromium("--dump-dom", "--virtual-time-budget=15000", f"{base}/assets/reports/outcomes_monitoring")
         # The UI itself, rendered by Chromium: the asset page's heading and its description, drawn by the app.
         assert "<span>outcomes_monitoring</span>" in page.stdout, page.stderr[-2000:]

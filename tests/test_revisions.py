@@ -143,6 +143,11 @@ def test_a_revision_reaches_the_snapshot_and_the_report(installed_run: Path, tmp
     revise(folder / "samples")
     revised = [path for path, content in before_files.items() if path.read_bytes() != content]
     output = run_main(folder)
+    # One line per step as it finishes (issue 15): the revised source's with the rows it landed, the others
+    # unchanged; Dagster's events stay in the event log.
+    step = re.search(rf"^  {source}_sources +([\d,]+) rows landed +[\d.]+ s$", output, re.M)
+    assert step and int(step.group(1).replace(",", "")) > 0, output
+    assert re.search(r"^  \w+_sources +unchanged +[\d.]+ s$", output, re.M) and "DEBUG" not in output, output
 
     warehouse = folder / "data" / "warehouse" / "outcomes.duckdb"
     snapshot = folder / "data" / "published" / "outcomes.duckdb"

@@ -75,7 +75,7 @@ def sample_text(name: str, default: object, folder: Path) -> str:
     by_kind = {
         "path": str(folder / name.lower()),
         "name": "other_outcome-2",
-        "gss_code": "E10000023" if default != "E10000023" else "E06000059",
+        "gss_code": "E06000054" if default != "E06000054" else "E06000059",
         "table": "clean.other_population",
         "years": "2019,2021-2022",
         "quarter": "2023-01-01",
@@ -212,6 +212,13 @@ BAD = [
     ("SAFE_OUTCOMES_REPORT_OUTCOME", "a\\b", "SAFE_OUTCOMES_REPORT_OUTCOME='a\\\\b': expected letters"),
     ("SAFE_OUTCOMES_REPORT_OUTCOME", "", "SAFE_OUTCOMES_REPORT_OUTCOME='': expected letters"),
     ("SAFE_OUTCOMES_COUNCIL", "../E06000059", "SAFE_OUTCOMES_COUNCIL='../E06000059': expected a GSS code"),
+    # Issue 15: a code of the right shape that names no council, a district, an abolished council, a name.
+    ("SAFE_OUTCOMES_COUNCIL", "E06000099", "E06000099': expected a GSS code of a current English upper-tier authority"),
+    ("SAFE_OUTCOMES_COUNCIL", "E0600059", "like E06000059; did you mean E06000059 Dorset?"),
+    ("SAFE_OUTCOMES_COUNCIL", "E07000041", "E07000041 Exeter is a district council; the upper-tier authority"),
+    ("SAFE_OUTCOMES_COUNCIL", "E10000009", "E10000009 Dorset was abolished; today it is E06000059 Dorset"),
+    ("SAFE_OUTCOMES_COUNCIL", "dorset", "did you mean E06000059 Dorset?"),
+    ("SAFE_OUTCOMES_SOURCE_MODE", "sampel", "expected one of sample, live; did you mean 'sample'?"),
     ("COUNCIL_RETURNS_POPULATION_TABLE", "x; drop table y", "COUNCIL_RETURNS_POPULATION_TABLE='x; drop table y'"),
     ("COUNCIL_RETURNS_FIRST_QUARTER", "2022-05-01", "COUNCIL_RETURNS_FIRST_QUARTER='2022-05-01': expected a quarter"),
     ("SAFE_OUTCOMES_REPORT_PERIOD_END", "31/03/2025", "SAFE_OUTCOMES_REPORT_PERIOD_END='31/03/2025': expected a date"),

@@ -47,7 +47,9 @@ def test_offline_the_table_lists_every_source_resolved_from_the_sample(
     for key in [key for key in os.environ if key.startswith("SAFE_OUTCOMES_")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("SAFE_OUTCOMES_DATA_DIR", str(tmp_path / "data"))
-    assert cli.main(["sources"]) == 0
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["sources"])
+    assert exited.value.code == 0
     out = capsys.readouterr().out
     lines = {line.split()[0] for line in out.splitlines() if line.strip()}
     assert set(HTTP_SOURCES) <= lines

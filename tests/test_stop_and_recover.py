@@ -29,9 +29,10 @@ def sha(path: Path) -> str:
 
 
 def start(folder: Path) -> tuple[subprocess.Popen, list[str], threading.Event]:
-    """`safe-outcomes run` in its own session; its output lines are collected; the event fires at MARKER."""
+    """`safe-outcomes run --verbose` (Dagster's events too) in its own session; its output lines are collected;
+    the event fires at MARKER."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.main", "run"],
+        [sys.executable, "-m", "pipelines.main", "run", "--verbose"],
         cwd=ROOT,
         env=environment(folder),
         stdout=subprocess.PIPE,

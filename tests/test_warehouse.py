@@ -46,13 +46,20 @@ def test_a_second_writer_waits_instead_of_failing(tmp_path: Path) -> None:
 
 def test_busy_beyond_the_timeout_is_a_clear_error(tmp_path: Path) -> None:
     holder = Warehouse(tmp_path / "w.duckdb")
-    impatient = Warehouse(tmp_path / "w.duckdb", lock_timeout_s=0.3)
+    waits: list[str] = []
+    impatient = Warehouse(tmp_path / "w.duckdb", lock_timeout_s=0.3, on_wait=waits.append)
     with holder.locked():
         try:
             with impatient.connect():
                 raise AssertionError("should not get the warehouse")
         except TimeoutError as error:
             assert "held by another run" in str(error)
+    # The wait is said once, as a wait (the command prints it); a free lock is taken without a word.
+    assert waits == [
+        f"waiting for the warehouse lock ({tmp_path / 'w.duckdb.lock'}): another run is writing the warehouse"
+    ]
+    with impatient.connect():
+        assert len(waits) == 1
 
 
 def test_snapshot_swaps_in_while_a_reader_holds_the_old_one(tmp_path: Path) -> None:

@@ -2,20 +2,19 @@
 
 DuckDB refuses a second writing process at once instead of waiting, and Dagster's pool claim can race on
 SQLite instance storage, so every connection first takes an exclusive OS lock on `<file>.lock` and waits
-for it. Readers who must never wait use the published snapshot instead (`warehouse.publish`).
+for it. The lock is `filelock`'s: `flock` on Linux and macOS, `LockFileEx` on Windows, released by the OS when
+the process dies. Readers who must never wait use the published snapshot instead (`warehouse.publish`).
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
 import duckdb
+from filelock import FileLock, Timeout
 
 from warehouse.private import FILE_MODE, owner_only_umask, private_folder, tighten
 
@@ -67,9 +66,14 @@ class WarehouseDamagedError(RuntimeError):
 class Warehouse:
     """A DuckDB file plus the lock that serialises access to it."""
 
-    def __init__(self, path: Path | str, lock_timeout_s: float = 1800.0) -> None:
+    def __init__(
+        self, path: Path | str, lock_timeout_s: float = 1800.0, on_wait: Callable[[str], None] | None = None
+    ) -> None:
+        """`on_wait` hears, once per wait, that another process holds the warehouse: the operator sees a wait,
+        not a hang."""
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
+        self.on_wait = on_wait
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -79,24 +83,23 @@ class Warehouse:
         """
         private_folder(self.path.parent)
         lock_path = Path(f"{self.path}.lock")
-        descriptor = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
-        tighten(lock_path)
-        with os.fdopen(descriptor, "a") as lock_file:
-            deadline = time.monotonic() + self.lock_timeout_s
-            while True:
-                try:
-                    fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise WarehouseBusyError(
-                            f"{self.path} was held by another run for {self.lock_timeout_s:.0f} s"
-                        ) from None
-                    time.sleep(0.2)
+        lock = FileLock(lock_path, mode=FILE_MODE)
+        try:
+            lock.acquire(blocking=False)
+        except Timeout:
+            if self.on_wait is not None:
+                self.on_wait(f"waiting for the warehouse lock ({lock_path}): another run is writing the warehouse")
             try:
-                yield
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
+                lock.acquire(timeout=self.lock_timeout_s)
+            except Timeout:
+                raise WarehouseBusyError(
+                    f"{self.path} was held by another run for {self.lock_timeout_s:.0f} s"
+                ) from None
+        tighten(lock_path)
+        try:
+            yield
+        finally:
+            lock.release()
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -6,6 +6,7 @@ of a CSV, not a code branch.
 
 from __future__ import annotations
 
+import csv
 from importlib import resources
 from pathlib import Path
 
@@ -65,3 +66,9 @@ def english_upper_tier_codes(con: duckdb.DuckDBPyConnection, current_only: bool 
             f"select area_code from marts.areas where area_type = 'upper_tier_la'{condition} order by 1"
         ).fetchall()
     ]
+
+
+def reference_rows(file_name: str) -> list[dict[str, str]]:
+    """A reference CSV's rows as text, without a warehouse: for checking a setting before any run starts."""
+    with reference_file(file_name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
