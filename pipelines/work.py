@@ -161,10 +161,9 @@ def council_returns_table(published_path: str, area_code: str, quarters: int = 4
                 _number(row["value"].iloc[0], places) if status == "ok" else {"suppressed": "c"}.get(status, "-")
             )
         lines.append(f"{label:<{width}}" + "".join(cell.rjust(14) for cell in cells))
-    lines.append("c: 1 to 5 children, suppressed as DfE does.")
     lines.append(
-        "These are the council's own counts at each quarter end; the report's annual figures are DfE's validated\n"
-        "census for the year to 31 March, so the two differ in timing, late recording and validation."
+        "c: 1 to 5 children, suppressed as DfE does. These are the council's own counts at each quarter end; the\n"
+        "report's annual figures are DfE's validated census to 31 March: they differ in timing, recording and checks."
     )
     return "\n".join(lines)
 
