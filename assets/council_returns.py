@@ -88,7 +88,8 @@ def _validate(landing: Landing) -> flow.Validator:
 
     def validate(parsed: list[tuple[flow.Delivery, flow.Parsed]]) -> list[tuple[flow.Delivery | None, Exception]]:
         failures: list[tuple[flow.Delivery | None, Exception]] = []
-        for quarter in landing.partitions:
+        # The quarters being landed: a quarter whose files are all unchanged is not landed again.
+        for quarter in sorted({partition for delivery, _ in parsed for partition in delivery.partitions}):
             mine = {d.dataset: d for d, _ in parsed if d.partitions == [quarter]}
             files = [(d.dataset, list(content.tables)) for d, content in parsed if d.partitions == [quarter]]
             folder = f"{quarter_end(quarter).isoformat()}/"

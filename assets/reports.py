@@ -18,6 +18,8 @@ from assets.common import preview
 from assets.derived import Built, derived_asset
 from assets.reference import areas
 from assets.resources import SAMPLES
+from warehouse.database import Warehouse, compact
+from warehouse.loads import files_in_use
 from warehouse.publish import publish_snapshot
 
 CARDS = "marts/indicator_report"
@@ -101,6 +103,7 @@ def published_outcomes_asset(cards: dg.AssetsDefinition, clean: list[dg.AssetKey
             f"{len(tables.copied)} copied from the warehouse, {len(tables.reused)} unchanged; "
             f"{len(tables.exported)} export files written"
         )
+        storage = _keep_storage_bounded(context, store)
         return Built(
             {
                 "path": dg.MetadataValue.path(warehouse.published_path),
@@ -109,6 +112,7 @@ def published_outcomes_asset(cards: dg.AssetsDefinition, clean: list[dg.AssetKey
                 "copied": dg.MetadataValue.json(tables.copied),
                 "exports_written": dg.MetadataValue.json(tables.exported),
                 "seconds": dg.MetadataValue.json(tables.seconds),
+                **storage,
             }
         )
 
@@ -130,10 +134,36 @@ def published_outcomes_asset(cards: dg.AssetsDefinition, clean: list[dg.AssetKey
                 path.name for path in Path(context.resources.warehouse.published_path).parent.glob("exports/*")
             ),
         },
-        resource_keys=frozenset({"council"}),
+        resource_keys=frozenset({"council", "publisher"}),
         kinds=frozenset({"duckdb"}),
         hold_warehouse=False,
     )
+
+
+def _keep_storage_bounded(context: dg.AssetExecutionContext, store: Warehouse) -> dict[str, dg.RawMetadataValue]:
+    """After publishing: drop raw-store copies no one needs and compact the warehouse when it is mostly air.
+
+    Here because publishing is the last step that writes the warehouse in a run, so nothing is reading the copy
+    a compaction replaces, and the snapshot readers use is already safe beside it.
+    """
+    publisher, percent = context.resources.publisher, context.resources.warehouse.compact_free_percent
+    with store.connect() as con:
+        needed = files_in_use(con)
+    removed = publisher.raw_store().prune(needed, publisher.raw_keep_versions)
+    compaction = compact(store, percent / 100)
+    if removed:
+        context.log.info(f"raw store: removed {len(removed)} superseded copies no load needs")
+    if compaction and compaction.after_bytes is not None:
+        context.log.info(
+            f"warehouse compacted ({compaction.free_share:.0%} of its blocks were free): "
+            f"{compaction.before_bytes / 1e6:,.1f} MB -> {compaction.after_bytes / 1e6:,.1f} MB"
+        )
+    return {
+        "raw_copies_removed": len(removed),
+        "warehouse_free_share": round(compaction.free_share, 3) if compaction else 0.0,
+        "warehouse_mb": round((compaction.after_bytes or compaction.before_bytes) / 1e6, 1) if compaction else 0.0,
+        "warehouse_compacted": bool(compaction and compaction.after_bytes is not None),
+    }
 
 
 def _report_settings(context: dg.AssetExecutionContext) -> dict[str, object]:

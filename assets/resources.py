@@ -23,6 +23,9 @@ class WarehouseResource(dg.ConfigurableResource):
     path: str = Field(description="The warehouse DuckDB file.")
     published_path: str = Field(description="Where the read-only snapshot for report tools is published.")
     lock_timeout_s: float = Field(default=1800.0, description="How long a run waits for another to finish.")
+    compact_free_percent: int = Field(
+        default=25, description="Copy the warehouse into a fresh file when this share of its blocks is free."
+    )
 
     def warehouse(self) -> Warehouse:
         """The warehouse; a wait for another process's lock is logged as a warning (the command prints it)."""
@@ -46,6 +49,10 @@ class PublisherClient(dg.ConfigurableResource):
         "the published one had, because the publisher withdrew it; empty = none.",
     )
 
+    raw_keep_versions: int = Field(
+        default=2, description="Superseded copies of each file the raw store keeps besides those the warehouse needs."
+    )
+
     def withdrawn_accepted(self) -> set[str]:
         """The data sets whose delivery may drop what was published (the operator read the revision notes)."""
         return {key.strip() for key in self.accept_withdrawn.split(",") if key.strip()}
@@ -64,7 +71,10 @@ class PublisherClient(dg.ConfigurableResource):
         sample_root = Path(self.sample_dir) if self.sample_dir else SAMPLES
         session = build_session(settings, sample_root=sample_root if self.mode == "sample" else None)
         breaker = breaker_for(run_id) if run_id else None
-        return Downloader(session, RawStore(Path(self.raw_dir)), settings, breaker)
+        return Downloader(session, self.raw_store(), settings, breaker)
+
+    def raw_store(self) -> RawStore:
+        return RawStore(Path(self.raw_dir))
 
 
 class Stats19Resource(dg.ConfigurableResource):

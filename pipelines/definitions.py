@@ -28,6 +28,7 @@ RESOURCE_SETTINGS: dict[str, tuple[type[dg.ConfigurableResource], dict[str, str]
             "path": "SAFE_OUTCOMES_WAREHOUSE",
             "published_path": "SAFE_OUTCOMES_PUBLISHED",
             "lock_timeout_s": "SAFE_OUTCOMES_LOCK_TIMEOUT_S",
+            "compact_free_percent": "SAFE_OUTCOMES_COMPACT_FREE_PERCENT",
         },
     ),
     "publisher": (
@@ -40,6 +41,7 @@ RESOURCE_SETTINGS: dict[str, tuple[type[dg.ConfigurableResource], dict[str, str]
             "retries": "SAFE_OUTCOMES_HTTP_RETRIES",
             "sample_dir": "SAFE_OUTCOMES_SAMPLE_DIR",
             "accept_withdrawn": "SAFE_OUTCOMES_ACCEPT_WITHDRAWN",
+            "raw_keep_versions": "SAFE_OUTCOMES_RAW_KEEP_VERSIONS",
         },
     ),
     "stats19_source": (

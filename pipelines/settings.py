@@ -81,6 +81,9 @@ DEFAULTS: dict[str, Any] = {
     "SAFE_OUTCOMES_CONNECT_TIMEOUT_S": 10.0,
     "SAFE_OUTCOMES_READ_TIMEOUT_S": 120.0,
     "SAFE_OUTCOMES_HTTP_RETRIES": 5,
+    # Storage that does not grow without bound: superseded raw-store copies kept; the free share that compacts.
+    "SAFE_OUTCOMES_RAW_KEEP_VERSIONS": 2,
+    "SAFE_OUTCOMES_COMPACT_FREE_PERCENT": 25,
     # Offline: the folder that answers for the publishers (laid out by host and path); empty = sources/samples/.
     "SAFE_OUTCOMES_SAMPLE_DIR": "",
     # Data set keys whose next delivery may lack a period or area the published one had (the publisher withdrew it).
@@ -179,6 +182,14 @@ def council_code(text: str) -> str:
     return text
 
 
+def percent(text: str) -> int:
+    """A whole percentage from 1 to 100."""
+    value = whole_number(1)(text)
+    if value > 100:
+        raise FormError(f"{value} is more than 100")
+    return value
+
+
 YEAR = Form("year", f"a year from {FIRST_STATS19_YEAR}, like 2005", whole_number(FIRST_STATS19_YEAR))
 
 # The form of every setting that needs more than its default's type says.
@@ -209,6 +220,7 @@ FORMS: dict[str, Form] = {
         data_set_keys,
     ),
     "SAFE_OUTCOMES_WAREHOUSE": PATH,
+    "SAFE_OUTCOMES_COMPACT_FREE_PERCENT": Form("percent", "a whole number of percent, 1 to 100", percent),
     "SAFE_OUTCOMES_PUBLISHED": PATH,
     "SAFE_OUTCOMES_RAW_DIR": PATH,
     "SAFE_OUTCOMES_SOURCE_MODE": one_of("sample", "live"),

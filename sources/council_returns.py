@@ -158,6 +158,8 @@ def children_problems(
     so a child in one and not the other means a file was cut short (a half-copied file ends at a line boundary
     and every row of it reads well). Names the file that lacks children and the lines of the other that name
     them, never a child's id (it is personal)."""
+    if header[1]["child"].isna().any() or episodes[1]["child"].isna().any():
+        return []  # a blank id is the rules' to report ("the child id is present"), with its line: not a cut file
     problems = []
     for (name, frame), (other_name, other) in ((episodes, header), (header, episodes)):
         lacking = other[~other["child"].isin(set(frame["child"]))]

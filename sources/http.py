@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import threading
 from dataclasses import asdict, dataclass
@@ -91,6 +92,9 @@ def build_session(settings: HttpSettings, sample_root: Path | None = None) -> re
     return session
 
 
+STORED_NAME = re.compile(r"^[0-9a-f]{64}-")
+
+
 class RawStore:
     """Immutable, content-addressed files under `<root>/<publisher>/<dataset>/`.
 
@@ -122,6 +126,32 @@ class RawStore:
         _private_folder(index.parent, self.root)
         record = asdict(fetched) | {"path": str(fetched.path)}
         _atomic_write_text(index, json.dumps(record, indent=2))
+
+    def prune(self, needed: set[str], superseded: int) -> list[Path]:
+        """Delete old copies: of each file keep the latest fetch, the `superseded` newest copies before it, and
+        every copy whose sha256 is in `needed` (what the warehouse's loads would re-land); return what went.
+
+        Without this the store kept every version of every file forever (2.7 GB after one national run).
+        """
+        removed: list[Path] = []
+        for index in self.root.glob("*/*/_index"):
+            folder = index.parent
+            latest = {Path(json.loads(entry.read_text())["path"]).name for entry in index.glob("*.json")}
+            copies: dict[str, list[Path]] = {}
+            for path in folder.iterdir():
+                if path.is_file() and STORED_NAME.match(path.name):
+                    copies.setdefault(path.name[65:], []).append(path)
+            for versions in copies.values():
+                older = sorted(
+                    (path for path in versions if path.name not in latest),
+                    key=lambda path: path.stat().st_mtime_ns,
+                    reverse=True,
+                )
+                for path in older[superseded:]:
+                    if path.name[:64] not in needed:
+                        path.unlink()
+                        removed.append(path)
+        return removed
 
 
 class HostBreaker:

@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
+
 from tests.conftest import ROOT, environment, table_fingerprints
 from tests.dfe_support import query
 
@@ -70,6 +72,7 @@ def test_a_shrunk_delivery_is_held_back_by_name_until_the_withdrawal_is_accepted
         "where file_key = '11001/15' and time_period = '2017 - 19'",
     )
 
+    original_b1 = (samples / B1).read_bytes()
     assert _without(samples / B1, "time_period", "2019") == 10
     assert _without(samples / KSI_ENGLAND, "Time period", "2017 - 19") == 12
 
@@ -88,8 +91,21 @@ def test_a_shrunk_delivery_is_held_back_by_name_until_the_withdrawal_is_accepted
     assert snapshot.read_bytes() == published_bytes, "readers' snapshot is byte-identical"
     assert table_fingerprints(data / "warehouse" / "outcomes.duckdb") == before, "clean and marts unchanged"
 
-    accepted = _run(folder, SAFE_OUTCOMES_ACCEPT_WITHDRAWN="dfe_cin_b1,ohid_ph_ksi_rate")
+    accepted = _run(
+        folder,
+        SAFE_OUTCOMES_ACCEPT_WITHDRAWN="dfe_cin_b1,ohid_ph_ksi_rate",
+        SAFE_OUTCOMES_RAW_KEEP_VERSIONS="0",
+        SAFE_OUTCOMES_COMPACT_FREE_PERCENT="1",
+    )
     assert accepted.returncode == 0, accepted.stdout[-3000:] + accepted.stderr[-3000:]
+    # Storage stays bounded: no load needs B1's superseded file any more, so the raw store let it go; and the
+    # warehouse, whose replaced partitions left free blocks, was copied into a fresh file after publishing.
+    stored = [path.read_bytes() for path in (data / "raw").rglob("*-csv") if path.is_file()]
+    assert original_b1 not in stored and (samples / B1).read_bytes() in stored
+    with dg.DagsterInstance.from_config(str(folder / "dagster")) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(["published", "outcomes"]))
+    assert event is not None and event.asset_materialization is not None
+    assert event.asset_materialization.metadata["warehouse_compacted"].value is True
     years = query(snapshot, "select distinct time_period from clean.dfe_ees where dataset = 'cin_b1' order by 1")
     assert ("2019",) not in years and ("2018",) in years
     periods = query(

@@ -8,8 +8,10 @@ the process dies. Readers who must never wait use the published snapshot instead
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -128,6 +130,48 @@ class Warehouse:
                 yield con
             finally:
                 con.close()
+
+
+@dataclass(frozen=True)
+class Compaction:
+    """What a compaction found: the share of the file's blocks that were free, and its size before and after."""
+
+    free_share: float
+    before_bytes: int
+    after_bytes: int | None  # None: the file was not copied (too little free)
+
+
+def compact(warehouse: Warehouse, free_share_at_least: float) -> Compaction | None:
+    """Copy the warehouse into a fresh file when free blocks are at least `free_share_at_least` of it.
+
+    DuckDB reuses a freed block but never gives it back to the file system, so a warehouse whose partitions are
+    replaced run after run keeps its high-water mark (477 MB grew to 595 MB after one national revision). A copy
+    (`COPY FROM DATABASE`) holds live blocks only. It is made beside the file under the warehouse's lock and
+    swapped in with one rename, so a crash at any moment leaves one whole warehouse, the old or the new.
+    """
+    if not warehouse.path.exists():
+        return None
+    fresh = warehouse.path.with_name(warehouse.path.name + ".compacting")
+    with warehouse.locked(), owner_only_umask():
+        con = duckdb.connect(str(warehouse.path))
+        try:
+            con.execute("checkpoint")
+            total, free = con.execute("select total_blocks, free_blocks from pragma_database_size()").fetchone()
+            share = free / total if total else 0.0
+            before = warehouse.path.stat().st_size
+            if share < free_share_at_least:
+                return Compaction(share, before, None)
+            for leftover in (fresh, Path(f"{fresh}.wal")):
+                leftover.unlink(missing_ok=True)
+            name = con.execute("select current_database()").fetchone()[0]
+            con.execute(f"attach '{str(fresh).replace(chr(39), chr(39) * 2)}' as compacted")
+            con.execute(f'copy from database "{name}" to compacted')
+            con.execute("detach compacted")
+        finally:
+            con.close()
+        os.replace(fresh, warehouse.path)
+        tighten(warehouse.path)
+        return Compaction(share, before, warehouse.path.stat().st_size)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -128,3 +128,24 @@ def record_unchanged(
     load_id = start_load(con, source, dataset, file, partitions, run_id)
     finish_load(con, load_id, "unchanged", message="same file as the one already published; nothing rebuilt")
     return load_id
+
+
+def files_in_use(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The sha256 of every file the warehouse may land again: for each source, data set and partition, the
+    latest load's file and the file its published rows came from (a raw-store copy to keep)."""
+    rows = con.execute(
+        """
+        with by_partition as (
+            select source, dataset, unnest(string_split(partitions, ',')) as partition, sha256, status, started_at
+            from meta.loads where sha256 is not null
+        )
+        select distinct sha256 from (
+            select sha256 from by_partition
+            qualify row_number() over (partition by source, dataset, partition order by started_at desc) = 1
+            union all
+            select sha256 from by_partition where status in ('published', 'unchanged')
+            qualify row_number() over (partition by source, dataset, partition order by started_at desc) = 1
+        )
+        """
+    ).fetchall()
+    return {row[0] for row in rows}
