@@ -206,9 +206,10 @@ def environment(folder: Path) -> dict[str, str]:
     }
 
 
-def run_main(folder: Path) -> str:
+def run_main(folder: Path, *arguments: str) -> str:
+    """`safe-outcomes run` (or the command `arguments` name) in `folder`'s installation; it must succeed."""
     completed = subprocess.run(
-        [sys.executable, "-m", "pipelines.main", "run"],
+        [sys.executable, "-m", "pipelines.main", *(arguments or ("run",))],
         cwd=ROOT,
         env=environment(folder),
         capture_output=True,
@@ -216,7 +217,7 @@ def run_main(folder: Path) -> str:
         timeout=300,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    return completed.stdout
+    return completed.stdout + completed.stderr
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from dagster._core.definitions.data_version import StaleStatus
 from dagster._utils.test.data_versions import get_stale_status_resolver
 
 from pipelines.definitions import defs
-from tests.conftest import ROOT, environment, run_main, sample_copy
+from tests.conftest import ROOT, run_main, sample_copy
 from tests.test_settings import clean_environment
 
 COMMANDS = {
@@ -158,29 +158,17 @@ def test_an_unchanged_second_run_leaves_every_asset_synced_and_report_and_export
     shutil.copy(ROOT / "dagster.yaml", folder / "dagster" / "dagster.yaml")
     run_main(folder)
 
-    def command(*arguments: str) -> str:
-        completed = subprocess.run(
-            [sys.executable, "-m", "pipelines.main", *arguments],
-            cwd=ROOT,
-            env=environment(folder),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-        return completed.stdout + completed.stderr
-
-    again = command("run", "--quiet")
+    again = run_main(folder, "run", "--quiet")
     assert len(again.splitlines()) < 40 and "(unchanged: nothing it is built from changed since the last run)" in again
     assert unsynced(folder / "dagster") == {}
 
     reports = folder / "data" / "reports"
-    written = command("report", "--council", "E06000054", "--quiet")
+    written = run_main(folder, "report", "--council", "E06000054", "--quiet")
     [wiltshire] = reports.glob("safe-E06000054-*.html")
     assert f"report:             {wiltshire} (rebuilt)" in written
     assert "Wiltshire" in wiltshire.read_text(encoding="utf-8")
 
     workbook = folder / "data" / "published" / "exports" / "outcomes-E06000059.xlsx"
     workbook.unlink()  # a missing export is written again; the rest are current
-    exported = command("export", "--quiet")
+    exported = run_main(folder, "export", "--quiet")
     assert workbook.is_file() and f"workbook:           {workbook}" in exported

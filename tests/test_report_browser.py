@@ -36,6 +36,7 @@ from pipelines.jobs import AREAS_AND_REPORT, COUNCIL_RETURNS
 from sources.council_returns import quarter_folders
 from tests.conftest import REAL_DATA, SAMPLES, TEST_PSEUDONYM_KEY, make_resources, range_tags
 from warehouse.council_returns import partition_key
+from warehouse.report_pdf import FLAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNCIL = "E06000059"
@@ -43,17 +44,9 @@ COUNCIL = "E06000059"
 SCREENSHOTS = ROOT / "reports" / "screenshots"
 CHROMIUM = next((found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None)
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (.ci/run installs it)")
-# Without the background-networking flags Chromium keeps trying to reach Google's services.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The report step's own flags (without the background-networking ones Chromium keeps calling Google), less the
+# print-only one.
+CHROMIUM_FLAGS = [flag for flag in FLAGS if flag != "--no-pdf-header-footer"]
 MEASURE = """
 <script>
 const pages = [...document.querySelectorAll("section.page.indicator")].map((page) => {

@@ -1,9 +1,9 @@
 """The main command stops when asked and recovers from being killed (issue 16, "runs that never end").
 
-SIGTERM mid-run ends the command within 10 s, marks its run cancelled, frees the warehouse pool slot and the
-lock, and leaves the published snapshot as it was; after a `kill -9` of the command mid-run, the next command
-marks the dead run failed, frees its slot and completes without any manual step; a failing source ends the
-command promptly with its error, while the other sources are unchanged.
+SIGTERM or Ctrl-C (SIGINT) mid-run ends the command within 10 s, marks its run cancelled, frees the warehouse
+pool slot and the lock, and leaves the published snapshot as it was; after a `kill -9` of the command mid-run,
+the next command marks the dead run failed, frees its slot and completes without any manual step; a failing
+source ends the command promptly with its error, while the other sources are unchanged.
 """
 
 import hashlib
@@ -71,24 +71,28 @@ def installation(installed_run: Path, tmp_path: Path) -> Path:
     return folder
 
 
-def test_sigterm_stops_the_run_within_10_s_and_the_next_run_completes(installation: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stop_request_ends_the_run_within_10_s_and_the_next_run_completes(
+    installation: Path, stop: signal.Signals
+) -> None:
     snapshot = installation / "data" / "published" / "outcomes.duckdb"
     before = sha(snapshot)
     process, lines, reached = start(installation)
     assert reached.wait(120), "".join(lines[-30:])
     asked = time.monotonic()
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(stop)
     code = process.wait(timeout=10)
     assert time.monotonic() - asked < 10
-    assert code == 128 + signal.SIGTERM
-    assert "stopped on SIGTERM" in "".join(lines)
+    assert code == 128 + stop
+    assert f"stopped on {stop.name}" in "".join(lines)
     assert sha(snapshot) == before, "the snapshot is as it was"
     assert not list(snapshot.parent.glob(".outcomes.duckdb.partial*"))
     [run] = [run for run in runs(installation) if run.status != dg.DagsterRunStatus.SUCCESS]
     assert run.status == dg.DagsterRunStatus.CANCELED
     assert claimed_slots(installation) == []
-    run_main(installation)  # the lock and the slot are free: the next run completes and publishes
-    assert sha(snapshot) != before
+    if stop == signal.SIGTERM:  # the same release either way: one next run shows it (the suite's time)
+        run_main(installation)  # the lock and the slot are free: the next run completes and publishes
+        assert sha(snapshot) != before
 
 
 def test_after_kill_9_the_next_run_frees_the_dead_runs_slot_and_completes(installation: Path) -> None:
