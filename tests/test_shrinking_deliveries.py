@@ -7,8 +7,6 @@ next run publishes it. (A council SSDA903 file cut at a line boundary, item 6, i
 tests/test_council_returns_bad_input.py.)
 """
 
-import csv
-import io
 import os
 import shutil
 import subprocess
@@ -19,6 +17,7 @@ import dagster as dg
 
 from tests.conftest import ROOT, environment, table_fingerprints
 from tests.dfe_support import query
+from tests.test_revisions import rows_of, write_rows
 
 B1 = "explore-education-statistics.service.gov.uk/data-catalogue/data-set/5b0e6d2a-8c1f-4e7b-9a3d-21f4c6e8b1a7/csv"
 KSI_ENGLAND = (
@@ -27,22 +26,11 @@ KSI_ENGLAND = (
 )
 
 
-def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    return rows[0], rows[1:]
-
-
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([header, *rows])
-    path.write_text(out.getvalue(), encoding="utf-8")
-
-
 def _without(path: Path, column: str, value: str) -> int:
     """Remove every row whose `column` is `value`; return how many went."""
-    header, rows = _rows(path)
+    header, rows = rows_of(path)
     kept = [row for row in rows if row[header.index(column)] != value]
-    _write(path, header, kept)
+    write_rows(path, header, kept)
     return len(rows) - len(kept)
 
 
