@@ -259,21 +259,26 @@ def _work_main(verbosity: Verbosity) -> int:
     return _print_main_summary(results, time.monotonic() - started, verbosity)
 
 
+def _selected(key: dg.AssetKey, verbosity: Verbosity) -> dg.ExecuteInProcessResult | None:
+    """Materialise one asset of the main job; on failure print why and return None."""
+    result = _execute("main_job", instance(), verbosity, selection=[key])
+    if result.success:
+        return result
+    for message in _failures(result):
+        print(" - " + message)
+    return None
+
+
 def _work_report(verbosity: Verbosity) -> int:
-    result = _execute("main_job", instance(), verbosity, selection=[REPORT_KEY])
-    if not result.success:
-        for message in _failures(result):
-            print(" - " + message)
+    result = _selected(REPORT_KEY, verbosity)
+    if result is None:
         return 1
     _print_report([result])
     return 0
 
 
 def _work_export(verbosity: Verbosity) -> int:
-    result = _execute("main_job", instance(), verbosity, selection=[PUBLISHED_KEY])
-    if not result.success:
-        for message in _failures(result):
-            print(" - " + message)
+    if _selected(PUBLISHED_KEY, verbosity) is None:
         return 1
     published = Path(current_value("SAFE_OUTCOMES_PUBLISHED"))
     exports = sorted((published.parent / "exports").glob("*"))

@@ -179,7 +179,8 @@ def land_deliveries(
         record_unchanged(con, target.source, delivery.dataset, delivery.facts, _keys(delivery), run_id)
     if len(kept) == len(deliveries):
         return Outcome(changed=False, partitions=_partitions(deliveries))
-    deliveries = [delivery for delivery in deliveries if all(delivery is not other for other in kept)]
+    unchanged = {id(delivery) for delivery in kept}
+    deliveries = [delivery for delivery in deliveries if id(delivery) not in unchanged]
     partitions = _partitions(deliveries)
     started = [
         (delivery, start_load(con, target.source, delivery.dataset, delivery.facts, _keys(delivery), run_id))
