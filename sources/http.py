@@ -12,7 +12,9 @@ import os
 import re
 import tempfile
 import threading
-from dataclasses import asdict, dataclass
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,7 +27,7 @@ from sources.errors import SourceError
 from sources.sample_adapter import SampleAdapter
 
 USER_AGENT = "safe-outcomes/0.1 (+https://github.com/safe-outcomes; council outcomes monitoring)"
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 8 << 20
 # Connecting is retried at most this often (backoff 0, 2, 4 s with the default factor): a host that does not resolve
 # or refuses for that long is down for the run (HostBreaker), not a blip. Reads, 429 and 5xx keep `retries`.
 CONNECT_RETRIES_MAX = 3
@@ -58,10 +60,21 @@ class FetchedFile:
     last_modified: str | None
     status: str  # "downloaded" or "not_modified"
     fetched_at: str
+    # The stored copy's modification time when it was written: a copy still of that size and time is the one
+    # fetched (as git's index trusts a file's stat), so an unchanged run does not re-hash gigabytes.
+    mtime_ns: int | None = None
 
     @property
     def changed(self) -> bool:
         return self.status == "downloaded"
+
+    def intact(self) -> bool:
+        """The stored copy is still the bytes fetched: its size and modification time are as written, or, for a
+        copy remembered without them, its hash still matches."""
+        status = self.path.stat()
+        if self.mtime_ns is not None:
+            return status.st_size == self.bytes and status.st_mtime_ns == self.mtime_ns
+        return file_sha256(self.path) == self.sha256
 
 
 def build_session(settings: HttpSettings, sample_root: Path | None = None) -> requests.Session:
@@ -210,7 +223,7 @@ class Downloader:
         publishers serve their error pages with status 200.
         """
         previous = self.store.last_fetch(publisher, dataset, url)
-        if previous is not None and file_sha256(previous.path) != previous.sha256:
+        if previous is not None and not previous.intact():
             # The stored copy was changed on disk since it was fetched: never reuse it (a 304 would), fetch anew.
             previous = None
         headers = {}
@@ -235,7 +248,12 @@ class Downloader:
             raise SourceError(url, cause, transient=True) from error
         with response:
             if response.status_code == 304 and previous is not None:
-                return FetchedFile(**(asdict(previous) | {"status": "not_modified", "fetched_at": _now()}))
+                if previous.mtime_ns is None:  # remembered before times were kept; its hash was just checked
+                    _date_copy(previous.path)
+                    self.store.remember(
+                        publisher, dataset, replace(previous, mtime_ns=previous.path.stat().st_mtime_ns)
+                    )
+                return replace(previous, status="not_modified", fetched_at=_now())
             if response.status_code >= 400:
                 transient = response.status_code == 429 or response.status_code >= 500
                 raise SourceError(url, f"HTTP {response.status_code}: {_snippet(response)}", transient=transient)
@@ -252,6 +270,8 @@ class Downloader:
     def _stream_to_store(
         self, response: requests.Response, url: str, publisher: str, dataset: str, expect: str
     ) -> FetchedFile:
+        """Write the body to the store, hashing each chunk on a second thread while the next is read and written
+        (hashlib releases the GIL), so a national file costs one pass, not a write and then a hash."""
         folder = self.store.folder(publisher, dataset)
         _private_folder(folder, self.store.root)
         digest = hashlib.sha256()
@@ -259,6 +279,8 @@ class Downloader:
         head = b""
         handle, partial_name = tempfile.mkstemp(dir=folder, prefix=".partial-")
         partial = Path(partial_name)
+        hashing: Future[None] | None = None
+        hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
         try:
             with os.fdopen(handle, "wb") as out:
                 try:
@@ -268,19 +290,26 @@ class Downloader:
                             raise SourceError(url, f"larger than the {self.settings.max_bytes:,}-byte cap")
                         if len(head) < 4096:
                             head += chunk[: 4096 - len(head)]
-                        digest.update(chunk)
+                        if hashing is not None:
+                            hashing.result()
+                        hashing = hasher.submit(digest.update, chunk)
                         out.write(chunk)
                 except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as error:
                     raise SourceError(url, f"body cut short after {size:,} bytes ({error})", transient=True) from error
                 except requests.exceptions.Timeout as error:
                     raise SourceError(url, f"timed out while reading the body ({error})", transient=True) from error
+                if hashing is not None:
+                    hashing.result()
             _sniff(url, head, size, expect, response.headers.get("Content-Type", ""))
             sha = digest.hexdigest()
             final = folder / f"{sha}-{_file_name(url)}"
+            _date_copy(partial)
             os.replace(partial, final)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
+        finally:
+            hasher.shutdown(wait=True)
         return FetchedFile(
             url=url,
             path=final,
@@ -290,6 +319,7 @@ class Downloader:
             last_modified=response.headers.get("Last-Modified"),
             status="downloaded",
             fetched_at=_now(),
+            mtime_ns=final.stat().st_mtime_ns,
         )
 
 
@@ -351,6 +381,14 @@ def file_sha256(path: Path) -> str:
         while chunk := handle.read(CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _date_copy(path: Path) -> None:
+    """Date the stored copy a second before now, so any later write to it gives it a newer time however coarse the
+    file system's clock is; its size and time then tell an edited copy from the one fetched (as git's index does).
+    """
+    now = time.time_ns()
+    os.utime(path, ns=(now, now - 1_000_000_000))
 
 
 def _snippet(response: requests.Response) -> str:

@@ -1,6 +1,7 @@
 """The HTTP client against a local server: retries, Retry-After, timeouts, 304s, and bodies that are not data."""
 
 import hashlib
+import json
 import socket
 import threading
 import time
@@ -10,6 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from sources import http
 from sources.errors import SourceError
 from sources.http import Downloader, HttpSettings, RawStore, build_session
 
@@ -208,3 +210,33 @@ def test_a_raw_store_copy_edited_on_disk_is_not_reused(tmp_path: Path, httpserve
     assert "If-None-Match" not in httpserver.log[-1][0].headers
     assert again.path.read_text() == CSV
     assert hashlib.sha256(again.path.read_bytes()).hexdigest() == again.sha256
+
+
+def test_an_unchanged_copy_is_trusted_by_its_size_and_time_not_hashed_again(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national STATS19 file is gigabytes: an unchanged run must not re-read it to see it was not edited.
+    A copy remembered before times were kept is hashed once, then dated and trusted like the others."""
+
+    def conditional(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        return Response(CSV, headers={"ETag": '"v1"'}, content_type="text/csv")
+
+    httpserver.expect_request("/national.csv").respond_with_handler(conditional)
+    client = downloader(tmp_path)
+    url = httpserver.url_for("/national.csv")
+    first = client.fetch(url, "dft", "collisions")
+    assert first.mtime_ns == first.path.stat().st_mtime_ns < time.time_ns()
+    index = next((tmp_path / "raw" / "dft" / "collisions" / "_index").glob("*.json"))
+    record = json.loads(index.read_text())
+    index.write_text(json.dumps({key: value for key, value in record.items() if key != "mtime_ns"}))
+    hashed: list[Path] = []
+    real_hash = http.file_sha256
+    monkeypatch.setattr(http, "file_sha256", lambda path: hashed.append(path) or real_hash(path))
+    assert client.fetch(url, "dft", "collisions").status == "not_modified"
+    assert hashed == [first.path]  # the old record: hashed once, then remembered with the copy's time
+    assert json.loads(index.read_text())["mtime_ns"] == first.path.stat().st_mtime_ns
+    again = client.fetch(url, "dft", "collisions")
+    assert again.status == "not_modified" and again.sha256 == first.sha256
+    assert hashed == [first.path]  # trusted by size and time: not read again
