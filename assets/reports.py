@@ -96,7 +96,10 @@ def published_outcomes_asset(cards: dg.AssetsDefinition, clean: list[dg.AssetKey
         store = warehouse.warehouse()
         with store.locked():
             tables = publish_snapshot(
-                store.path, Path(warehouse.published_path), council=context.resources.council.area_code
+                store.path,
+                Path(warehouse.published_path),
+                council=context.resources.council.area_code,
+                memory_limit=store.memory_limit,
             )
         context.log.info(
             f"published {len(tables)} tables to {warehouse.published_path} in {tables.seconds['total']:.1f} s: "

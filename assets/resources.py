@@ -26,10 +26,15 @@ class WarehouseResource(dg.ConfigurableResource):
     compact_free_percent: int = Field(
         default=25, description="Copy the warehouse into a fresh file when this share of its blocks is free."
     )
+    memory_limit: str = Field(
+        default="1GB", description="The most memory DuckDB may use (like 1GB); past it, it spills to disk."
+    )
 
     def warehouse(self) -> Warehouse:
         """The warehouse; a wait for another process's lock is logged as a warning (the command prints it)."""
-        return Warehouse(self.path, self.lock_timeout_s, on_wait=dg.get_dagster_logger().warning)
+        return Warehouse(
+            self.path, self.lock_timeout_s, on_wait=dg.get_dagster_logger().warning, memory_limit=self.memory_limit
+        )
 
 
 class PublisherClient(dg.ConfigurableResource):

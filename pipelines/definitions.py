@@ -29,6 +29,7 @@ RESOURCE_SETTINGS: dict[str, tuple[type[dg.ConfigurableResource], dict[str, str]
             "published_path": "SAFE_OUTCOMES_PUBLISHED",
             "lock_timeout_s": "SAFE_OUTCOMES_LOCK_TIMEOUT_S",
             "compact_free_percent": "SAFE_OUTCOMES_COMPACT_FREE_PERCENT",
+            "memory_limit": "SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT",
         },
     ),
     "publisher": (

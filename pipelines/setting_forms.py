@@ -196,6 +196,20 @@ def folder_or(default: Path) -> Callable[[str], Path]:
     return parse
 
 
+MEMORY_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+
+
+def memory_size(text: str) -> str:
+    """An amount of memory in DuckDB's own notation ('1GB', '1500MB', '2GiB'), at least 100 MB: less would make
+    every load spill."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B)\s*", text, flags=re.IGNORECASE)
+    if not match or match.group(2).upper() not in MEMORY_UNITS:
+        raise FormError()
+    if float(match.group(1)) * MEMORY_UNITS[match.group(2).upper()] < 100 * 10**6:
+        raise FormError("less than 100MB")
+    return f"{match.group(1)}{match.group(2)}"
+
+
 PATH = Form("path", "a file or folder path", non_empty)
 NAME = Form("name", "letters, digits, '-' and '_' only (it becomes part of a file name)", file_name_part)
 TIMEOUT = Form("number", "a number of seconds above 0, like 30 or 30.5", number(0.0, strictly_above=True))

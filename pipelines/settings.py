@@ -39,6 +39,7 @@ from pipelines.setting_forms import (
     folder_or,
     folder_or_empty,
     key_or_empty,
+    memory_size,
     number,
     one_of,
     parse_years,
@@ -84,6 +85,8 @@ DEFAULTS: dict[str, Any] = {
     # Storage that does not grow without bound: superseded raw-store copies kept; the free share that compacts.
     "SAFE_OUTCOMES_RAW_KEEP_VERSIONS": 2,
     "SAFE_OUTCOMES_COMPACT_FREE_PERCENT": 25,
+    # DuckDB's memory cap; past it, it spills to disk (its default, 80% of RAM, held 2 GB on a national load).
+    "SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT": "1GB",
     # Offline: the folder that answers for the publishers (laid out by host and path); empty = sources/samples/.
     "SAFE_OUTCOMES_SAMPLE_DIR": "",
     # Data set keys whose next delivery may lack a period or area the published one had (the publisher withdrew it).
@@ -221,6 +224,9 @@ FORMS: dict[str, Form] = {
     ),
     "SAFE_OUTCOMES_WAREHOUSE": PATH,
     "SAFE_OUTCOMES_COMPACT_FREE_PERCENT": Form("percent", "a whole number of percent, 1 to 100", percent),
+    "SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT": Form(
+        "memory_size", "an amount of memory of 100MB or more, like 1GB, 1500MB or 2GiB", memory_size
+    ),
     "SAFE_OUTCOMES_PUBLISHED": PATH,
     "SAFE_OUTCOMES_RAW_DIR": PATH,
     "SAFE_OUTCOMES_SOURCE_MODE": one_of("sample", "live"),

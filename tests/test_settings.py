@@ -87,6 +87,7 @@ def sample_text(name: str, default: object, folder: Path) -> str:
         "secret_key": f"custom-{name.lower()}-{'0' * 32}",
         "data_set_keys": "dfe_cin_b1,ohid_ph_ksi_rate",
         "risk_scale": "Green,Amber,Red,Black",
+        "memory_size": "1500MB",
     }
     assert form.kind in by_kind, f"{name}: no sample value for form {form.kind!r}; add one to sample_text"
     return by_kind[form.kind]
@@ -226,6 +227,9 @@ BAD = [
     ("SAFE_OUTCOMES_SAMPLE_DIR", "/no/such/folder", "SAFE_OUTCOMES_SAMPLE_DIR='/no/such/folder': expected"),
     ("SAFE_OUTCOMES_CATALOGUE_DIR", "/no/such/folder", "SAFE_OUTCOMES_CATALOGUE_DIR='/no/such/folder': expected"),
     ("SAFE_OUTCOMES_DATA_DIR", "", "SAFE_OUTCOMES_DATA_DIR='': expected a file or folder path"),
+    ("SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT", "lots", "SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT='lots': expected an amount of"),
+    ("SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT", "1G", "SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT='1G': expected an amount of"),
+    ("SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT", "50MB", "SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT='50MB': expected an amount"),
     (
         "COUNCIL_RETURNS_LANDING_RETENTION_DAYS",
         "0",

@@ -35,6 +35,7 @@ def test_the_main_command_runs_with_numeric_settings_from_the_environment(instal
         "SAFE_OUTCOMES_STEP_RETRIES": "1",
         "SAFE_OUTCOMES_STEP_RETRY_DELAY_S": "0.5",
         "STATS19_YEARS": "2024-2025",
+        "SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT": "512MB",
     }
     completed = subprocess.run(
         [sys.executable, "-m", "pipelines.main", "run"],

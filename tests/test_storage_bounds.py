@@ -75,3 +75,14 @@ def test_an_empty_warehouse_file_is_left_alone(tmp_path: Path) -> None:
     duckdb.connect(str(tmp_path / "empty.duckdb")).close()
     result = compact(Warehouse(tmp_path / "empty.duckdb"), 0.25)
     assert result is not None and result.after_bytes is None
+
+
+def test_the_memory_limit_caps_every_warehouse_connection(tmp_path: Path) -> None:
+    """SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT reaches DuckDB: 100MB is 100,000,000 bytes, which DuckDB shows in MiB."""
+    warehouse = Warehouse(tmp_path / "w.duckdb", memory_limit="100MB")
+    with warehouse.connect() as con:
+        shown = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    number, unit = shown.split()
+    assert unit == "MiB" and abs(float(number) - 100e6 / 2**20) < 0.1, shown
+    with Warehouse(tmp_path / "w.duckdb").connect() as con:  # no limit: DuckDB's own default, far above it
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] != shown

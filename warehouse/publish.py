@@ -121,10 +121,12 @@ def publish_snapshot(
     *,
     council: str | None = None,
     exports_dir: Path | None = None,
+    memory_limit: str | None = None,
 ) -> PublishedTables:
     """Publish every table of the published schemas, except child-level ones, to a new snapshot file swapped in
     atomically, with Parquet and CSV exports of every `marts` table (and, given `council`, its Excel workbook)
-    in `exports_dir` (default: `exports/` beside the snapshot).
+    in `exports_dir` (default: `exports/` beside the snapshot). `memory_limit` caps DuckDB's memory as the
+    warehouse's connections are capped (`Warehouse.config`).
 
     Only tables that changed since the last publish are copied from the warehouse. The caller must hold the
     warehouse lock (no writer may be active). Returns the tables published.
@@ -139,7 +141,7 @@ def publish_snapshot(
     manifest = _read_manifest(manifest_path)
     previous = manifest if _describes(manifest, snapshot_path) else None
     previous_exports = (manifest or {}).get("exports", {})
-    hub = duckdb.connect()
+    hub = duckdb.connect(config={"memory_limit": memory_limit} if memory_limit else {})
     worker = ThreadPoolExecutor(max_workers=1)
     try:
         hub.execute(f"attach '{_quoted(warehouse_path)}' as wh (read_only)")
