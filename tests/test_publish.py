@@ -129,6 +129,7 @@ def test_only_changed_tables_are_copied_and_a_reader_keeps_the_old_snapshot(tmp_
     con.close()
     published = publish_snapshot(warehouse, snapshot)
     assert sorted(published.copied) == ["clean.road", "marts.added", "marts.indicator_values"]
+    assert published.by_load == ["clean.road"]  # the new load's row added to the last snapshot's copy
     assert published.reused == ["marts.odd"] and not published.full
     assert sorted(published.exported) == [
         "marts.added.csv", "marts.added.parquet", "marts.indicator_values.csv", "marts.indicator_values.parquet",
@@ -147,6 +148,34 @@ def test_only_changed_tables_are_copied_and_a_reader_keeps_the_old_snapshot(tmp_
     fresh.close()
     parquet = duckdb.sql(f"select value from '{snapshot.parent / 'exports' / 'marts.indicator_values.parquet'}'")
     assert parquet.fetchall() == [(2.5,)]
+
+
+def test_a_replaced_load_moves_only_its_rows_and_the_snapshot_matches_the_warehouse(tmp_path: Path) -> None:
+    """A revised per-year file replaces one load of a national clean table: the snapshot's copy loses that load's
+    rows and gains the new load's, and ends with exactly the warehouse's rows."""
+    warehouse = make_warehouse(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(warehouse))
+    con.execute("insert into clean.road select range, 'L2' from range(1000, 1100)")
+    con.close()
+    snapshot = tmp_path / "published" / "outcomes.duckdb"
+    publish_snapshot(warehouse, snapshot)
+    con = duckdb.connect(str(warehouse))
+    con.execute("delete from clean.road where _load_id = 'L2'")
+    con.execute("insert into clean.road select range, 'L3' from range(1000, 1090)")
+    con.close()
+    published = publish_snapshot(warehouse, snapshot)
+    assert published.copied == published.by_load == ["clean.road"]
+    reader = duckdb.connect(str(snapshot), read_only=True)
+    rows = reader.execute("select _load_id, count(*), min(id), max(id) from clean.road group by 1 order by 1")
+    assert rows.fetchall() == [("L1", 1000, 0, 999), ("L3", 90, 1000, 1089)]
+    reader.close()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(f"attach '{snapshot}' as snap (read_only)")
+        differ = con.execute(
+            "(from clean.road except all from snap.clean.road) union all "
+            "(from snap.clean.road except all from clean.road)"
+        ).fetchall()
+    assert differ == []
 
 
 def test_a_table_gone_from_the_warehouse_leaves_the_snapshot_and_its_exports(tmp_path: Path) -> None:

@@ -13,6 +13,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import dagster as dg
+import duckdb
+
 from tests.conftest import run_main
 from tests.dfe_support import query
 from warehouse.report_format import formatted
@@ -174,6 +177,22 @@ def test_a_revision_in_each_publishers_file_reaches_the_snapshot_and_the_report(
         [finished],
     )
     assert quarter_files == len([path for path in (folder / "samples" / CIN_Q4).parent.iterdir() if path.is_file()])
+
+    # The snapshot's clean tables were brought up to date load by load (issue 14: a revised per-year file moves
+    # its rows, not the national table's), and hold exactly the warehouse's rows.
+    with dg.DagsterInstance.from_config(str(folder / "dagster")) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(["published", "outcomes"]))
+    assert event is not None and event.asset_materialization is not None
+    by_load = event.asset_materialization.metadata["updated_load_by_load"].value
+    assert {"clean.dft_casualties", "clean.dfe_ees", "clean.ohid_fingertips"} <= set(by_load), by_load
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(f"attach '{snapshot}' as snap (read_only)")
+        for table in by_load:
+            differ = con.execute(
+                f"select count(*) from ((from {table} except all from snap.{table}) "
+                f"union all (from snap.{table} except all from {table}))"
+            ).fetchall()
+            assert differ == [(0,)], table
 
     html = report.read_text(encoding="utf-8")
     assert html != before_html and "(rebuilt)" in output

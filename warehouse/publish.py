@@ -69,9 +69,11 @@ class PublishedTables(list[str]):
         exported: list[str],
         full: bool,
         seconds: dict[str, float],
+        by_load: list[str] | None = None,
     ) -> None:
         super().__init__(tables)
         self.copied = copied  # copied from the warehouse this time (new or changed)
+        self.by_load = by_load or []  # of those, updated load by load in the previous snapshot's copy
         self.reused = reused  # unchanged since the last publish: kept from the previous snapshot
         self.exported = exported  # export files (re)written this time
         self.full = full  # a full rebuild (no usable previous snapshot) rather than an incremental one
@@ -85,10 +87,16 @@ class _Table:
     fingerprint: str
     comments: dict[str, str]  # '' -> the table's comment, column -> the column's
     rows: int
+    loads: bool = False  # carries `_load_id`: its rows arrive and leave as whole loads
 
     @property
     def comments_digest(self) -> str:
         return _digest(json.dumps(self.comments, sort_keys=True))
+
+    @property
+    def shape(self) -> str:
+        """The published columns and types: a table of the same shape can be updated in place, load by load."""
+        return _digest(json.dumps([PUBLISH_FORMAT, self.select]))
 
 
 def publish_partitions(
@@ -160,11 +168,12 @@ def publish_snapshot(
             f"{snapshot_path.stem}-{council}.xlsx" if council else None,
         )
         building = time.perf_counter()
-        changed = _build_snapshot(hub, snapshot_path, partial, tables, previous)
-        if changed is None:  # copying the last snapshot left the file more than half free space: start afresh
+        built = _build_snapshot(hub, snapshot_path, partial, tables, previous)
+        if built is None:  # copying the last snapshot left the file more than half free space: start afresh
             previous = None
-            changed = _build_snapshot(hub, snapshot_path, partial, tables, previous)
-        assert changed is not None
+            built = _build_snapshot(hub, snapshot_path, partial, tables, previous)
+        assert built is not None
+        changed, by_load = built
         seconds["snapshot"] = time.perf_counter() - building
         written = exporting.result()
         seconds["exports"] = written.seconds
@@ -189,6 +198,7 @@ def publish_snapshot(
         exported=written.rewritten,
         full=previous is None,
         seconds={step: round(value, 3) for step, value in seconds.items()},
+        by_load=by_load,
     )
 
 
@@ -202,18 +212,19 @@ def _export(cursor: duckdb.DuckDBPyConnection, *args: object) -> exports.Written
 
 def _build_snapshot(
     hub: duckdb.DuckDBPyConnection, snapshot_path: Path, partial: Path, tables: list[_Table], previous: dict | None
-) -> list[str] | None:
+) -> tuple[list[str], list[str]] | None:
     """Write the new snapshot to `partial`: from nothing (no previous publish), or as a copy of the last snapshot
-    with only the changed tables copied again from the warehouse; nothing at all when nothing changed. Returns
-    the tables copied from the warehouse, or None when the copy would be more than half free space (tables
-    dropped over many publishes) and should be rebuilt from nothing instead."""
+    with only the changed tables copied again from the warehouse (a clean table of the same shape load by load);
+    nothing at all when nothing changed. Returns the tables copied from the warehouse and, of those, the ones
+    updated load by load; or None when the copy would be more than half free space (tables dropped over many
+    publishes) and should be rebuilt from nothing instead."""
     kept = previous["tables"] if previous else {}
     wanted = {table.name for table in tables}
     changed = [table for table in tables if kept.get(table.name, {}).get("fingerprint") != table.fingerprint]
     dropped = [name for name in kept if name not in wanted]
     commented = [table for table in tables if kept.get(table.name, {}).get("comments") != table.comments_digest]
     if previous is not None and not (changed or dropped or commented):
-        return []
+        return [], []
     partial.unlink(missing_ok=True)
     if previous is None:
         hub.execute(f"attach '{_quoted(partial)}' as snap (storage_version '{STORAGE_VERSION}')")
@@ -223,9 +234,15 @@ def _build_snapshot(
     hub.execute("begin transaction")  # one commit (the copy is not yet anyone's snapshot either way)
     for schema in PUBLISHED_SCHEMAS:
         hub.execute(f"create schema if not exists snap.{schema}")
-    for name in [*dropped, *(table.name for table in changed)]:
+    by_load = [table for table in changed if table.loads and kept.get(table.name, {}).get("shape") == table.shape]
+    for name in [*dropped, *(table.name for table in changed if table not in by_load)]:
         hub.execute(f"drop table if exists snap.{name}")
+    updated = []
     for table in changed:
+        if table in by_load and _update_by_load(hub, table):
+            updated.append(table.name)
+            continue
+        hub.execute(f"drop table if exists snap.{table.name}")
         hub.execute(f"create table snap.{table.name} as select {table.select} from wh.{table.name}")
     for table in {table.name: table for table in [*changed, *commented]}.values():
         _comment(hub, table)
@@ -238,7 +255,27 @@ def _build_snapshot(
     if previous is not None and free * 2 > total:
         partial.unlink(missing_ok=True)
         return None
-    return [table.name for table in changed]
+    return [table.name for table in changed], updated
+
+
+def _update_by_load(hub: duckdb.DuckDBPyConnection, table: _Table) -> bool:
+    """Bring the last snapshot's copy of a clean table up to date load by load: its rows of loads the warehouse no
+    longer has go, the warehouse's rows of loads it lacks come. A revised per-year STATS19 file so moves one
+    year's rows, not the national table. False (copy it whole instead) if the rows then do not add up.
+
+    Exact because clean rows only ever arrive and leave as a whole checked load under a new `_load_id`
+    (`publish_partitions`), the same rule the fingerprint rests on.
+    """
+    name = table.name
+    hub.execute(
+        f"delete from snap.{name} where _load_id in "
+        f"(select _load_id from snap.{name} except select _load_id from wh.{name})"
+    )
+    hub.execute(
+        f"insert into snap.{name} select {table.select} from wh.{name} where _load_id in "
+        f"(select _load_id from wh.{name} except select _load_id from snap.{name})"
+    )
+    return hub.execute(f"select count(*) from snap.{name}").fetchall()[0][0] == table.rows
 
 
 def manifest_file(snapshot_path: Path) -> Path:
@@ -284,7 +321,8 @@ def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) 
             if column == "indicator_id" and indicators:
                 text = f"{text} Indicators (marts.indicator_catalogue): {indicators}"
             comments[column] = text
-        tables.append(_Table(name, select, _digest(identity), comments, rows))
+        loads = any(column == "_load_id" for column, _ in columns)
+        tables.append(_Table(name, select, _digest(identity), comments, rows, loads))
     return tables
 
 
@@ -328,7 +366,12 @@ def _write_manifest(
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "snapshot": {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns},
         "tables": {
-            table.name: {"rows": table.rows, "fingerprint": table.fingerprint, "comments": table.comments_digest}
+            table.name: {
+                "rows": table.rows,
+                "fingerprint": table.fingerprint,
+                "comments": table.comments_digest,
+                "shape": table.shape,
+            }
             for table in tables
         },
         "exports": written,
