@@ -21,6 +21,7 @@ from assets.sources import CheckDeclaration, Landing, SourceKind
 from checks.council_returns import ERRORS, NOTES, suites
 from checks.runner import RuleResult, SuiteResult, run_suite
 from sources import council_returns as returns
+from sources.drop_folders import quarter_folders
 from sources.errors import FormatError
 from warehouse import flow
 from warehouse.council_returns import (
@@ -59,7 +60,7 @@ def _deliveries(landing: Landing) -> list[flow.Delivery]:
     settings = landing.resources.council_returns
     settings.key()  # a key that cannot be used (too short, an empty key file) stops the run before anything lands
     drop = Path(settings.drop_dir)
-    folders = {partition_key(as_at): folder for as_at, folder in returns.quarter_folders(drop).items()}
+    folders = {partition_key(as_at): folder for as_at, folder in quarter_folders(drop).items()}
     missing = [quarter_end(quarter).isoformat() for quarter in landing.partitions if quarter not in folders]
     if missing:
         raise FormatError(

@@ -25,9 +25,8 @@ OPTIONS = {
 
 def _start(work: str, options: dict[str, str], verbosity: str, needs_snapshot: bool = False) -> None:
     """Check the settings, then run `work` in a supervised child; exit with its code."""
-    from pipelines.settings import current_value
+    from pipelines.settings import current_value, setting_problems
     from pipelines.supervisor import supervise
-    from pipelines.work import setting_problems
 
     problems = setting_problems(options)
     for name in options:  # a problem with an option's value is named as the operator typed it
@@ -144,7 +143,8 @@ def sources(live: bool) -> None:
 @click.option("--output", type=click.Choice(VERBOSITY), default="normal")
 def work(job: str, output: str) -> None:
     """The supervised child (pipelines/supervisor.py): runs the job in this process."""
-    from pipelines.work import run_work, setting_problems
+    from pipelines.settings import setting_problems
+    from pipelines.work import run_work
 
     problems = setting_problems({})
     if problems:  # the parent checked the same environment; a change since then still stops here

@@ -24,8 +24,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import dagster as dg
-
 from pipelines.councils import council_problem
 from pipelines.setting_forms import (
     NAME,
@@ -50,6 +48,7 @@ from pipelines.setting_forms import (
     whole_number,
 )
 from sources import source_catalogue
+from sources.drop_folders import misnamed_quarters
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CATALOGUE = PROJECT_ROOT / "sources" / "catalogue"
@@ -354,6 +353,8 @@ def configured(name: str) -> Any:
     parsed = parse(name, os.environ[name])
     if isinstance(default, (bool, float)):
         return parsed
+    import dagster as dg  # here, not above: the command checks settings before a run without loading Dagster
+
     if isinstance(default, int):
         return dg.EnvVar.int(name)
     return dg.EnvVar(name)
@@ -395,3 +396,16 @@ def council_returns_first_quarter() -> str:
 def catalogue_dir() -> Path:
     """SAFE_OUTCOMES_CATALOGUE_DIR: the source catalogue's folder (empty: the bundled sources/catalogue/)."""
     return read("SAFE_OUTCOMES_CATALOGUE_DIR")
+
+
+def setting_problems(options: dict[str, str]) -> list[str]:
+    """Every setting problem, after setting `options` (variable -> value) in the environment, and misnamed quarter
+    folders."""
+    os.environ.update(options)
+    drop = Path(current_value("COUNCIL_RETURNS_DROP_DIR"))
+    problems = validate_environment() + [
+        f"COUNCIL_RETURNS_DROP_DIR: the folder {drop / name} is not named by a quarter end (the last day of March, "
+        "June, September or December, e.g. 2025-03-31); rename it so its files are loaded"
+        for name in misnamed_quarters(drop)
+    ]
+    return problems

@@ -7,7 +7,9 @@ supervises: it starts the work in a child process (tagging each run with the chi
 Ctrl-C kills the child, marks its runs cancelled and frees their pool slots. Killing is safe at any point: every
 warehouse write is one DuckDB transaction (rolled back when the file is next opened), the warehouse lock is an OS
 lock that dies with the process, and the snapshot is swapped in by one rename. At start it also clears what an
-earlier command left behind when it was killed with no chance to clean up (`kill -9`, the OOM killer, a power cut).
+earlier command left behind when it was killed with no chance to clean up (`kill -9`, the OOM killer, a power cut):
+the child does that, before its own runs, so the command itself starts without loading Dagster (2 s of every
+command) and loads it only when it must mark runs after a stop.
 """
 
 from __future__ import annotations
@@ -19,21 +21,37 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
-import dagster as dg
+if TYPE_CHECKING:
+    import dagster as dg
 
 PID_TAG = "safe_outcomes/pid"
-ACTIVE = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-    dg.DagsterRunStatus.CANCELING,
-]
+
+
+def _active() -> list[dg.DagsterRunStatus]:
+    import dagster as dg
+
+    return [
+        dg.DagsterRunStatus.QUEUED,
+        dg.DagsterRunStatus.NOT_STARTED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.CANCELING,
+    ]
 
 
 def instance() -> dg.DagsterInstance:
+    import dagster as dg
+
     return dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def _runs(store: dg.DagsterInstance, **tags: str) -> list[dg.DagsterRun]:
+    """The runs not yet finished, of the child with these tags."""
+    import dagster as dg
+
+    return list(store.get_runs(filters=dg.RunsFilter(statuses=_active(), tags=tags or None)))
 
 
 def _alive(pid: int) -> bool:
@@ -57,7 +75,7 @@ def _release(store: dg.DagsterInstance, run: dg.DagsterRun, message: str, cancel
 def release_abandoned_runs(store: dg.DagsterInstance) -> list[str]:
     """Runs of an earlier command whose process is gone: marked failed and their pool slots freed."""
     released = []
-    for run in store.get_runs(filters=dg.RunsFilter(statuses=ACTIVE)):
+    for run in _runs(store):
         pid = run.tags.get(PID_TAG)
         if pid and pid.isdigit() and not _alive(int(pid)):
             message = f"its process ({pid}) ended without finishing it (killed or crashed); its pool slot is freed"
@@ -68,7 +86,7 @@ def release_abandoned_runs(store: dg.DagsterInstance) -> list[str]:
 
 def cancel_runs_of(store: dg.DagsterInstance, pid: int) -> list[str]:
     """The active runs of the child `pid`, marked cancelled and their pool slots freed."""
-    runs = store.get_runs(filters=dg.RunsFilter(statuses=ACTIVE, tags={PID_TAG: str(pid)}))
+    runs = _runs(store, **{PID_TAG: str(pid)})
     for run in runs:
         _release(store, run, "stopped by a stop request (SIGTERM or Ctrl-C)", cancelled=True)
     return [run.run_id for run in runs]
@@ -84,9 +102,6 @@ def remove_partial_snapshots(published: Path) -> list[Path]:
 
 def supervise(arguments: list[str], published: Path) -> int:
     """Run `python -m pipelines.main <arguments>` as a child; stop it (and clean up) on SIGTERM or Ctrl-C."""
-    store = instance()
-    for run_id in release_abandoned_runs(store):
-        print(f"safe-outcomes: run {run_id} of a command that was killed is marked failed; its slot is freed")
     remove_partial_snapshots(published)
     child = subprocess.Popen([sys.executable, "-m", "pipelines.main", *arguments], start_new_session=True)
     stop: list[int] = []
@@ -104,12 +119,13 @@ def supervise(arguments: list[str], published: Path) -> int:
             signal.signal(sig, handler)
     if not stop:
         if code < 0:  # the child was killed by someone else (the OOM killer, kill -9): free what its runs held
-            for run in store.get_runs(filters=dg.RunsFilter(statuses=ACTIVE, tags={PID_TAG: str(child.pid)})):
+            store = instance()
+            for run in _runs(store, **{PID_TAG: str(child.pid)}):
                 _release(store, run, f"its process was killed ({signal.Signals(-code).name})", cancelled=False)
             remove_partial_snapshots(published)
         return code
     started = time.monotonic()
-    cancelled = cancel_runs_of(store, child.pid)
+    cancelled = cancel_runs_of(instance(), child.pid)
     remove_partial_snapshots(published)
     name = signal.Signals(stop[0]).name
     print(
@@ -118,3 +134,9 @@ def supervise(arguments: list[str], published: Path) -> int:
         file=sys.stderr,
     )
     return 128 + stop[0]
+
+
+def release_before_running(store: dg.DagsterInstance) -> None:
+    """In the child, before its first run: what an earlier command's killed process left is released and said."""
+    for run_id in release_abandoned_runs(store):
+        print(f"safe-outcomes: run {run_id} of a command that was killed is marked failed; its slot is freed")

@@ -16,9 +16,9 @@ import duckdb
 import pandas as pd
 
 from pipelines.progress import Verbosity, console_loggers
-from pipelines.settings import current_value, stats19_years, validate_environment
-from pipelines.supervisor import PID_TAG, instance
-from sources.council_returns import misnamed_quarters, quarter_folders
+from pipelines.settings import current_value, stats19_years
+from pipelines.supervisor import PID_TAG, instance, release_before_running
+from sources.drop_folders import quarter_folders
 from warehouse.council_returns import partition_key
 from warehouse.problem_reports import report_path as problem_report_path
 
@@ -294,19 +294,7 @@ JOBS: dict[str, Callable[[Verbosity], int]] = {"main": _work_main, "report": _wo
 PUBLISHED_KEY = dg.AssetKey(["published", "outcomes"])
 
 
-def setting_problems(options: dict[str, str]) -> list[str]:
-    """Every setting problem, after setting `options` (variable -> value) in the environment, and misnamed quarter
-    folders."""
-    os.environ.update(options)
-    drop = Path(current_value("COUNCIL_RETURNS_DROP_DIR"))
-    problems = validate_environment() + [
-        f"COUNCIL_RETURNS_DROP_DIR: the folder {drop / name} is not named by a quarter end (the last day of March, "
-        "June, September or December, e.g. 2025-03-31); rename it so its files are loaded"
-        for name in misnamed_quarters(drop)
-    ]
-    return problems
-
-
 def run_work(job: str, output: str) -> int:
     """Run `job` ('main', 'report' or 'export') here, printing at `output` ('quiet', 'normal', 'verbose')."""
+    release_before_running(instance())
     return JOBS[job](Verbosity(output))

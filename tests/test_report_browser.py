@@ -33,7 +33,7 @@ from assets.resources import CouncilReturnsResource, ReportResource
 from pipelines.definitions import defs
 from pipelines.graph import STATS19_YEARS
 from pipelines.jobs import AREAS_AND_REPORT, COUNCIL_RETURNS
-from sources.council_returns import quarter_folders
+from sources.drop_folders import quarter_folders
 from tests.conftest import REAL_DATA, SAMPLES, TEST_PSEUDONYM_KEY, make_resources, range_tags
 from warehouse.council_returns import partition_key
 from warehouse.report_pdf import FLAGS
