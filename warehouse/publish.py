@@ -149,7 +149,9 @@ def publish_snapshot(
     manifest = _read_manifest(manifest_path)
     previous = manifest if _describes(manifest, snapshot_path) else None
     previous_exports = (manifest or {}).get("exports", {})
-    hub = duckdb.connect(config={"memory_limit": memory_limit} if memory_limit else {})
+    # Spilled blocks go where the warehouse's own go (`<warehouse>.tmp`), never into the working directory.
+    spill = {"memory_limit": memory_limit, "temp_directory": f"{warehouse_path}.tmp"} if memory_limit else {}
+    hub = duckdb.connect(config=spill)
     worker = ThreadPoolExecutor(max_workers=1)
     try:
         hub.execute(f"attach '{_quoted(warehouse_path)}' as wh (read_only)")
