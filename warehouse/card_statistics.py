@@ -47,22 +47,18 @@ def _by_unit(cards: pd.DataFrame, function: Callable[[str], object], dtype: type
     return units.map({unit: function(unit) for unit in units.unique()}).to_numpy(dtype=dtype)
 
 
-def value_kinds(cards: pd.DataFrame) -> np.ndarray:
+def value_kinds(cards: pd.DataFrame, multipliers: np.ndarray, counted: np.ndarray) -> np.ndarray:
     """Per card 'proportion', 'rate' or 'count' when the value can be tested as one, else None.
 
     Only where the value is the ratio itself (to published rounding): a change against a baseline carries a
     numerator and denominator too, but is neither a proportion nor a rate. (A missing value fails every test.)
+    `multipliers` and `counted`: each card's unit's `multiplier` (NaN for none) and `is_count`.
     """
     value, numerator, denominator = (_column(cards, name) for name in ("value", "numerator", "denominator"))
-    multipliers, counted = _by_unit(cards, multiplier, float), _by_unit(cards, is_count, bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(np.isnan(numerator) | (denominator == 0), np.nan, numerator / denominator)
-    proportion = (
-        _by_unit(cards, lambda unit: unit == "percent", bool)
-        & (ratio >= 0)
-        & (ratio <= 1)
-        & (abs(value - 100 * ratio) <= 0.5)
-    )
+    percent = _by_unit(cards, lambda unit: unit == "percent", bool)
+    proportion = percent & (ratio >= 0) & (ratio <= 1) & (abs(value - 100 * ratio) <= 0.5)
     rate = (multipliers > 0) & (ratio >= 0) & (abs(value - multipliers * ratio) <= 0.02 * abs(value))
     kinds = np.full(len(cards), None, dtype=object)
     kinds[counted & (value >= 0)] = "count"
@@ -71,7 +67,7 @@ def value_kinds(cards: pd.DataFrame) -> np.ndarray:
     return kinds
 
 
-def computed_limits(cards: pd.DataFrame, kinds: np.ndarray) -> dict[str, np.ndarray]:
+def computed_limits(cards: pd.DataFrame, kinds: np.ndarray, multipliers: np.ndarray) -> dict[str, np.ndarray]:
     """The four limits and `ci_method`: the published ones where the publisher gave a lower 95% limit, otherwise
     computed for a proportion (Wilson), rate or count (Poisson), otherwise none."""
     value, numerator, denominator = (_column(cards, name) for name in ("value", "numerator", "denominator"))
@@ -82,7 +78,6 @@ def computed_limits(cards: pd.DataFrame, kinds: np.ndarray) -> dict[str, np.ndar
         limits[name][missing] = np.nan
     method[missing] = None
     proportion, rate, count = (missing & (kinds == kind) for kind in ("proportion", "rate", "count"))
-    multipliers = _by_unit(cards, multiplier, float)
     for confidence, (lower, upper) in CONFIDENCE_LIMITS.items():
         wilson = st.wilson_intervals(numerator[proportion], denominator[proportion], confidence)
         limits[lower][proportion], limits[upper][proportion] = (limit * 100 for limit in wilson)
@@ -132,17 +127,19 @@ def card_statistics(cards: pd.DataFrame) -> pd.DataFrame:
     comparisons and their basis, the RAG status, direction of travel and trend, and the flags the wording needs."""
     value = _column(cards, "value")
     polarity = cards["polarity"].to_numpy(dtype=object)
-    kinds = value_kinds(cards)
-    limits = computed_limits(cards, kinds)
-    counted = _by_unit(cards, is_count, bool)
+    multipliers, counted = _by_unit(cards, multiplier, float), _by_unit(cards, is_count, bool)
+    kinds = value_kinds(cards, multipliers, counted)
+    limits = computed_limits(cards, kinds, multipliers)
 
     # A value without an interval counts as its own interval: compared by value only, and with no interval a
     # difference cannot be called better or worse, only higher or lower.
     no_interval = np.isnan(limits["lower_95"]) | np.isnan(limits["upper_95"])
     lower = np.where(no_interval, value, limits["lower_95"])
     upper = np.where(no_interval, value, limits["upper_95"])
-    judged = np.where(no_interval, "no_judgement", polarity)
-    basis = np.full(len(cards), INTERVAL_BASIS, dtype=object)
+    judged = polarity.copy()
+    judged[no_interval] = "no_judgement"
+    basis = np.empty(len(cards), dtype=object)
+    basis.fill(INTERVAL_BASIS)
     basis[no_interval] = VALUES_ONLY_BASIS
     comparisons = {}
     for column, benchmark in BENCHMARKS.items():

@@ -95,8 +95,8 @@ create or replace temp table report_base as select row_number() over () - 1 as r
 SERIES_SQL = """
 select b.row_id, starts_with(b.period_type, 'rolling') as rolling, b.unit, b.polarity, b.value, b.numerator,
        b.denominator, b.lower_95, b.upper_95, b.lower_998, b.upper_998, b.ci_method, b.england_value, b.region_value,
-       b.neighbours_mean, b.target,
-       b.amber_margin, row_number() over series - 1 as position, p.row_id as previous_row,
+       b.neighbours_mean, b.target, b.amber_margin,
+       row_number() over series - 1 as position, p.row_id as previous_row,
        not contains(b.period_type, 'rolling') and (b.period_start = b.period_end
            or date_diff('day', b.period_start, b.period_end) between 360 and 370) as annual,
        coalesce(case

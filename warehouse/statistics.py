@@ -205,8 +205,12 @@ def rag_status(value: float | None, target: float | None, amber_margin: float | 
 
 
 def _words(condition: np.ndarray, when_true: str, when_false: str) -> np.ndarray:
-    """An object array of `when_true` where `condition` holds, else `when_false`."""
-    words = np.full(len(condition), when_false, dtype=object)
+    """An object array of `when_true` where `condition` holds, else `when_false`.
+
+    Filled, not `np.full`, and assigned, not `np.where` with a word: those make a new string per element.
+    """
+    words = np.empty(len(condition), dtype=object)
+    words.fill(when_false)
     words[condition] = when_true
     return words
 
@@ -308,8 +312,10 @@ def directions_of_travel(
     difference = current[0] - previous[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         within = np.where(spread == 0, difference == 0, np.abs(difference) / spread <= z_value(confidence))
-    verdicts = np.where(within, NO_CHANGE, _directions(difference > 0, polarity))
-    return np.where(known, verdicts, None)
+    verdicts = _directions(difference > 0, polarity)
+    verdicts[within] = NO_CHANGE
+    verdicts[~known] = None
+    return verdicts
 
 
 def trend_statistics(numerators: np.ndarray, denominators: np.ndarray | None, kind: str) -> np.ndarray:
@@ -346,7 +352,9 @@ def recent_trends(
     statistic = trend_statistics(
         numerators[:, -points:], None if denominators is None else denominators[:, -points:], kind
     )
-    return np.where(np.abs(statistic) <= z_value(confidence) ** 2, NO_CHANGE, _directions(statistic > 0, polarity))
+    verdicts = _directions(statistic > 0, polarity)
+    verdicts[np.abs(statistic) <= z_value(confidence) ** 2] = NO_CHANGE
+    return verdicts
 
 
 def spc_signals(counts: np.ndarray, polarity: np.ndarray, baseline_points: int = 8, sigmas: float = 3.0) -> np.ndarray:
@@ -357,7 +365,9 @@ def spc_signals(counts: np.ndarray, polarity: np.ndarray, baseline_points: int =
     limit = sigmas * np.sqrt(centre)
     latest = counts[:, -1]
     within = (centre - limit <= latest) & (latest <= centre + limit)
-    return np.where(within, NO_CHANGE, _directions(latest > centre, polarity))
+    verdicts = _directions(latest > centre, polarity)
+    verdicts[within] = NO_CHANGE
+    return verdicts
 
 
 def rag_statuses(value: np.ndarray, target: np.ndarray, amber_margin: np.ndarray, polarity: np.ndarray) -> np.ndarray:
@@ -367,4 +377,5 @@ def rag_statuses(value: np.ndarray, target: np.ndarray, amber_margin: np.ndarray
     statuses = _words(shortfall <= 0, "green", "amber")
     statuses[(shortfall > 0) & ~amber] = "red"
     assessed = ~(np.isnan(value) | np.isnan(target)) & (polarity != "no_judgement")
-    return np.where(assessed, statuses, None)
+    statuses[~assessed] = None
+    return statuses
