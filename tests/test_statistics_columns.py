@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from warehouse import statistics as st
-from warehouse.card_statistics import card_statistics
+from warehouse.card_statistics import card_statistics, previous_periods
 
 NAN = math.nan
 POLARITIES = ["lower_is_better", "higher_is_better", "no_judgement"]
@@ -132,8 +132,9 @@ def test_card_limits_for_the_edge_cases() -> None:
             "neighbours_mean": [NAN] * 7,
             "target": [NAN] * 7,
             "amber_margin": [NAN] * 7,
-            "position": range(7),  # one series, for these purposes
-            "previous_row": pd.array([None] * 7, dtype="Int64"),
+            "position": range(7),  # one series of consecutive years, for these purposes
+            "start_day": [365 * year for year in range(7)],
+            "end_day": [365 * year + 364 for year in range(7)],
             "annual": [False] * 7,
             "rolling": [False] * 7,
             "follows": [False] * 7,
@@ -155,3 +156,19 @@ def test_card_limits_for_the_edge_cases() -> None:
     assert list(result["ci_method"]) == [*methods, "published"]
     # Counts are not compared with England; a card without interval is compared by value, as higher or lower.
     assert list(result["vs_england"]) == ["similar", "higher", None, None, None, "worse", "worse"]
+
+
+def test_previous_comparable_periods_across_series() -> None:
+    """Two series side by side: rolling 12 months ending each quarter (the previous comparable period is the one
+    ending before this one starts, a year earlier) and three consecutive years."""
+    ends = [90, 181, 273, 365, 455]
+    cards = pd.DataFrame(
+        {
+            "position": [0, 1, 2, 3, 4, 0, 1, 2],
+            "start_day": [end - 364 for end in ends] + [0, 365, 730],
+            "end_day": [*ends, 364, 729, 1094],
+        }
+    )
+    # Only the fifth rolling period (starting on day 91) has one, the first (ending on day 90); each year but the
+    # first has the year before. The first year (index 5) must not reach back into the rolling series.
+    assert list(previous_periods(cards)) == [-1, -1, -1, -1, 0, -1, 5, 6]

@@ -1,8 +1,8 @@
 """The statistics on the report cards, a whole column at a time.
 
 `warehouse.indicator_report` finds in SQL where each card stands in its indicator/area/period-type series (its
-position, the row of the previous comparable period, whether its period is a single year and whether it follows
-the period before) and hands every card over in series order. Here numpy adds what the committee reads from the
+position, whether its period is a single year and whether it follows the period before) and hands every card over
+in series order. Here numpy adds what the committee reads from the
 numbers (computed limits, comparisons with England, region and neighbours, RAG status, direction of travel, recent
 trend) through the column forms of `warehouse.statistics`; at national scale (about 63,000 cards) doing this row by
 row in Python took seconds.
@@ -91,6 +91,21 @@ def computed_limits(cards: pd.DataFrame, kinds: np.ndarray, multipliers: np.ndar
     return {**limits, "ci_method": method}
 
 
+def previous_periods(cards: pd.DataFrame) -> np.ndarray:
+    """Each card's previous comparable period, as an index into `cards` (-1 for none): the latest earlier period of
+    its series that ends before this one starts (a year earlier for rolling 12 months).
+
+    One binary search over all series at once: each series' period ends are offset into a band of their own.
+    """
+    position = cards["position"].to_numpy()
+    start, end = cards["start_day"].to_numpy(dtype=np.int64), cards["end_day"].to_numpy(dtype=np.int64)
+    first_day = min(start.min(), end.min())
+    band = max(start.max(), end.max()) - first_day + 1
+    series = np.cumsum(position == 0) * band
+    found = np.searchsorted(series + end - first_day, series + start - first_day, side="left") - 1
+    return np.where(found >= np.arange(len(cards)) - position, found, -1)
+
+
 def _trends(cards: pd.DataFrame, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The recent trend and its method: a chi-squared test over the last 5 consecutive annual points of one kind,
     or process control for a rolling series of counts with 9 known points."""
@@ -148,11 +163,9 @@ def card_statistics(cards: pd.DataFrame) -> pd.DataFrame:
         comparisons[column] = verdicts
 
     # Against the previous comparable period: the latest earlier one that does not overlap this one.
-    row_index = np.empty(len(cards), dtype=int)
-    row_index[cards["row_id"].to_numpy()] = np.arange(len(cards))
-    previous_row = _column(cards, "previous_row")
-    has_previous = ~np.isnan(previous_row)
-    now, before = np.flatnonzero(has_previous), row_index[previous_row[has_previous].astype(int)]
+    previous = previous_periods(cards)
+    now = np.flatnonzero(previous >= 0)
+    before = previous[now]
     direction = np.full(len(cards), None, dtype=object)
     direction[now] = st.directions_of_travel(
         (value[now], lower[now], upper[now]), (value[before], lower[before], upper[before]), polarity[now]
@@ -161,7 +174,7 @@ def card_statistics(cards: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "row_id": cards["row_id"],
-            "previous_row": cards["previous_row"],
+            "previous_row": np.where(previous >= 0, cards["row_id"].to_numpy()[previous], -1),  # -1: none
             "annual": cards["annual"],
             "counted": counted,
             **limits,

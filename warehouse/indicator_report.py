@@ -88,15 +88,16 @@ BASE_SQL = """
 create or replace temp table report_base as select row_number() over () - 1 as row_id, * from ({report})
 """
 
-# Each card's place in its indicator/area/period-type series, the cards in series order: its position, the previous
-# comparable period (the latest earlier one that does not overlap this one: a year earlier for rolling 12 months),
-# whether its period is a year or a point in time the trend test may take yearly (`annual`), and whether it is the
-# next year after the card before (`follows`: the next day, or, for points in time, a year on).
+# Each card's place in its indicator/area/period-type series, the cards in series order (each series together, in
+# period order): its position, its period's first and last day (days since 1970, for `card_statistics` to find the
+# previous comparable period), whether its period is a year or a point in time the trend test may take yearly
+# (`annual`), and whether it is the next year after the card before (`follows`: the next day, or, for points in
+# time, a year on).
 SERIES_SQL = """
 select b.row_id, starts_with(b.period_type, 'rolling') as rolling, b.unit, b.polarity, b.value, b.numerator,
        b.denominator, b.lower_95, b.upper_95, b.lower_998, b.upper_998, b.ci_method, b.england_value, b.region_value,
-       b.neighbours_mean, b.target, b.amber_margin,
-       row_number() over series - 1 as position, p.row_id as previous_row,
+       b.neighbours_mean, b.target, b.amber_margin, row_number() over series - 1 as position,
+       b.period_start - date '1970-01-01' as start_day, b.period_end - date '1970-01-01' as end_day,
        not contains(b.period_type, 'rolling') and (b.period_start = b.period_end
            or date_diff('day', b.period_start, b.period_end) between 360 and 370) as annual,
        coalesce(case
@@ -105,8 +106,6 @@ select b.row_id, starts_with(b.period_type, 'rolling') as rolling, b.unit, b.pol
            else date_diff('day', lag(b.period_end) over series, b.period_start) = 1
        end, false) as follows
 from report_base b
-asof left join report_base p on p.indicator_id = b.indicator_id and p.area_code = b.area_code
-    and p.period_type = b.period_type and b.period_start > p.period_end
 window series as (partition by b.indicator_id, b.area_code, b.period_type order by b.period_end, b.row_id)
 order by b.indicator_id, b.area_code, b.period_type, b.period_end, b.row_id
 """
