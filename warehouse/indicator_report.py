@@ -82,10 +82,10 @@ left join marts.indicator_targets t on t.indicator_id = h.indicator_id
 where h.area_type = 'council'
 """
 
-# The report rows, numbered, kept for the steps below (a temporary table: the published snapshot is opened
-# read-only). Numbered as they come: sorting these wide rows cost more than sorting the finished cards once.
+# The report rows, kept for the steps below (a temporary table: the published snapshot is opened read-only), each
+# known by its `rowid` (numbering them in the query, or sorting them, cost more than the query itself).
 BASE_SQL = """
-create or replace temp table report_base as select row_number() over () - 1 as row_id, * from ({report})
+create or replace temp table report_base as {report}
 """
 
 # Each card's place in its indicator/area/period-type series, the cards in series order (each series together, in
@@ -94,7 +94,7 @@ create or replace temp table report_base as select row_number() over () - 1 as r
 # (`annual`), and whether it is the next year after the card before (`follows`: the next day, or, for points in
 # time, a year on).
 SERIES_SQL = """
-select b.row_id, starts_with(b.period_type, 'rolling') as rolling, b.unit, b.polarity, b.value, b.numerator,
+select b.rowid as row_id, starts_with(b.period_type, 'rolling') as rolling, b.unit, b.polarity, b.value, b.numerator,
        b.denominator, b.lower_95, b.upper_95, b.lower_998, b.upper_998, b.ci_method, b.england_value, b.region_value,
        b.neighbours_mean, b.target, b.amber_margin, row_number() over series - 1 as position,
        b.period_start - date '1970-01-01' as start_day, b.period_end - date '1970-01-01' as end_day,
@@ -106,8 +106,8 @@ select b.row_id, starts_with(b.period_type, 'rolling') as rolling, b.unit, b.pol
            else date_diff('day', lag(b.period_end) over series, b.period_start) = 1
        end, false) as follows
 from report_base b
-window series as (partition by b.indicator_id, b.area_code, b.period_type order by b.period_end, b.row_id)
-order by b.indicator_id, b.area_code, b.period_type, b.period_end, b.row_id
+window series as (partition by b.indicator_id, b.area_code, b.period_type order by b.period_end, b.rowid)
+order by b.indicator_id, b.area_code, b.period_type, b.period_end, b.rowid
 """
 
 REPORT_COLUMNS = [
@@ -147,8 +147,8 @@ def _cards_sql(extra_columns: str = "") -> str:
 with cards as (
     select b.* exclude (lower_95, upper_95, lower_998, upper_998, ci_method), s.* exclude (row_id),
            p.period_label as previous_period_label, p.value as previous_value
-    from report_base b join card_statistics s using (row_id)
-    left join report_base p on p.row_id = s.previous_row
+    from report_base b join card_statistics s on s.row_id = b.rowid
+    left join report_base p on p.rowid = s.previous_row
 )
 select indicator_id, title, area_code, area_name, region_code, region_name, period_type, period_label,
        period_start::timestamp_ns as period_start, period_end::timestamp_ns as period_end, variant, value,
