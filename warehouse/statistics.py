@@ -3,6 +3,12 @@
 Kept free of DuckDB and Dagster so each method can be checked against values worked by hand. Every
 function takes plain numbers and returns plain numbers or the words the committee reads; `None` means
 "cannot be assessed" (a missing value or interval), never a guess.
+
+The report computes every card of every council at once (about 63,000 at national scale), where calling these
+functions row by row took seconds; so the methods it applies to whole columns also come in a column form (the
+plural names, at the end). Those take numpy arrays (NaN for a missing number) and do the same arithmetic in the
+same order, so they agree with the one-value functions, which stay the reference worked against by hand
+(`tests/test_statistics.py` checks the two agree).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
 from scipy import stats
 
 POLARITIES = ("lower_is_better", "higher_is_better", "no_judgement")
@@ -192,3 +199,183 @@ def rag_status(value: float | None, target: float | None, amber_margin: float | 
     if amber_margin is not None and not math.isnan(amber_margin) and shortfall <= amber_margin:
         return "amber"
     return "red"
+
+
+# Column forms of the methods above, for the report's whole-table computation (see the module docstring).
+
+
+def _words(condition: np.ndarray, when_true: str, when_false: str) -> np.ndarray:
+    """An object array of `when_true` where `condition` holds, else `when_false`.
+
+    Filled, not `np.full`, and assigned, not `np.where` with a word: those make a new string per element.
+    """
+    words = np.empty(len(condition), dtype=object)
+    words.fill(when_false)
+    words[condition] = when_true
+    return words
+
+
+def _directions(increasing: np.ndarray, polarity: np.ndarray) -> np.ndarray:
+    """`_direction` over arrays."""
+    judged = _words(increasing == (polarity == "lower_is_better"), "worsening", "improving")
+    return np.where(polarity == "no_judgement", _words(increasing, "increasing", "decreasing"), judged)
+
+
+def _running_sum(rows: np.ndarray) -> np.ndarray:
+    """Each row's sum, added left to right as Python's `sum` does (so results match to the last bit)."""
+    total = np.zeros(len(rows))
+    for column in rows.T:
+        total = total + column
+    return total
+
+
+def wilson_intervals(
+    numerators: np.ndarray, denominators: np.ndarray, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """`wilson_interval` over arrays."""
+    invalid = (denominators <= 0) | (numerators < 0) | (numerators > denominators)
+    if invalid.any():
+        first = np.flatnonzero(invalid)[0]
+        wilson_interval(float(numerators[first]), float(denominators[first]))  # raises, naming the pair
+    z = z_value(confidence)
+    q = 1 - numerators / denominators
+    centre = 2 * numerators + z * z
+    spread = z * np.sqrt(z * z + 4 * numerators * q)
+    scale = 2 * (denominators + z * z)
+    return np.maximum(0.0, (centre - spread) / scale), np.minimum(1.0, (centre + spread) / scale)
+
+
+def poisson_intervals(counts: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """`poisson_interval` over an array of counts."""
+    if (counts < 0).any():
+        raise ValueError(f"a count cannot be negative: {counts[counts < 0][0]}")
+    alpha, z = 1 - confidence, z_value(confidence)
+    small = counts < 10
+    lower, upper = np.empty(len(counts)), np.empty(len(counts))
+    few = counts[small]
+    with np.errstate(invalid="ignore"):  # chi2 with 0 degrees of freedom, for a count of 0, is not used
+        lower[small] = np.where(few == 0, 0.0, stats.chi2.ppf(alpha / 2, 2 * few) / 2)
+    upper[small] = stats.chi2.ppf(1 - alpha / 2, 2 * few + 2) / 2
+    many = counts[~small]
+    lower[~small] = many * (1 - 1 / (9 * many) - z / (3 * np.sqrt(many))) ** 3
+    above = many + 1
+    upper[~small] = above * (1 - 1 / (9 * above) + z / (3 * np.sqrt(above))) ** 3
+    return lower, upper
+
+
+def poisson_methods(counts: np.ndarray) -> np.ndarray:
+    """`poisson_method` over an array of counts."""
+    return _words(counts < 10, "computed: exact Poisson", "computed: Byar")
+
+
+def rate_intervals(
+    counts: np.ndarray, denominators: np.ndarray, multipliers: np.ndarray, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """`rate_interval` over arrays."""
+    if (denominators <= 0).any():
+        raise ValueError(f"a rate needs a positive denominator, not {denominators[denominators <= 0][0]}")
+    lower, upper = poisson_intervals(counts, confidence)
+    return lower / denominators * multipliers, upper / denominators * multipliers
+
+
+def compare_with_benchmarks(
+    lower: np.ndarray, upper: np.ndarray, benchmark: np.ndarray, polarity: np.ndarray
+) -> np.ndarray:
+    """`compare_with_benchmark` over arrays: an object array of words, None where not assessed."""
+    verdicts = np.full(len(lower), None, dtype=object)
+    known = ~(np.isnan(lower) | np.isnan(upper) | np.isnan(benchmark))
+    inside = known & (lower <= benchmark) & (benchmark <= upper)
+    outside = known & ~inside
+    unknown = outside & ~np.logical_or.reduce([polarity == known_one for known_one in POLARITIES])
+    if unknown.any():
+        _higher_lower(True, polarity[unknown][0])  # raises, naming the polarity
+    higher = lower > benchmark
+    judged = _words(higher == (polarity == "lower_is_better"), "worse", "better")
+    words = np.where(polarity == "no_judgement", _words(higher, "higher", "lower"), judged)
+    verdicts[inside] = SIMILAR
+    verdicts[outside] = words[outside]
+    return verdicts
+
+
+def directions_of_travel(
+    current: tuple[np.ndarray, np.ndarray, np.ndarray],
+    previous: tuple[np.ndarray, np.ndarray, np.ndarray],
+    polarity: np.ndarray,
+    confidence: float = 0.95,
+) -> np.ndarray:
+    """`direction_of_travel` over arrays: (values, lower_95s, upper_95s) each, NaN where unknown."""
+    known = ~np.isnan(np.vstack([*current, *previous])).any(axis=0)
+    z95 = z_value(0.95)
+    se_current = (current[2] - current[1]) / (2 * z95)
+    se_previous = (previous[2] - previous[1]) / (2 * z95)
+    spread = np.hypot(se_current, se_previous)
+    difference = current[0] - previous[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        within = np.where(spread == 0, difference == 0, np.abs(difference) / spread <= z_value(confidence))
+    verdicts = _directions(difference > 0, polarity)
+    verdicts[within] = NO_CHANGE
+    verdicts[~known] = None
+    return verdicts
+
+
+def trend_statistics(numerators: np.ndarray, denominators: np.ndarray | None, kind: str) -> np.ndarray:
+    """`trend_statistic` for many series at once: one series a row, periods in columns."""
+    counts = np.asarray(numerators, dtype=float)
+    sizes = np.ones_like(counts) if denominators is None else np.asarray(denominators, dtype=float)
+    times = np.arange(counts.shape[1])
+    total_count, total_size = _running_sum(counts), _running_sum(sizes)
+    pooled = total_count / total_size
+    score = _running_sum(times * (counts - sizes * pooled[:, None]))
+    weighted = _running_sum(sizes * times)
+    spread = _running_sum(sizes * times * times) - weighted**2 / total_size
+    if kind == "proportion":
+        variance = pooled * (1 - pooled) * spread
+    elif kind == "rate":
+        variance = pooled * spread
+    else:
+        raise ValueError(f"trend kind must be 'proportion' or 'rate', not {kind!r}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(variance <= 0, 0.0, np.copysign(score * score / variance, score))
+
+
+def recent_trends(
+    numerators: np.ndarray,
+    denominators: np.ndarray | None,
+    kind: str,
+    polarity: np.ndarray,
+    points: int = 5,
+    confidence: float = 0.998,
+) -> np.ndarray:
+    """`recent_trend` for many series at once: one series a row (its last `points` columns are tested)."""
+    if numerators.shape[1] < points:
+        return np.full(len(numerators), None, dtype=object)
+    statistic = trend_statistics(
+        numerators[:, -points:], None if denominators is None else denominators[:, -points:], kind
+    )
+    verdicts = _directions(statistic > 0, polarity)
+    verdicts[np.abs(statistic) <= z_value(confidence) ** 2] = NO_CHANGE
+    return verdicts
+
+
+def spc_signals(counts: np.ndarray, polarity: np.ndarray, baseline_points: int = 8, sigmas: float = 3.0) -> np.ndarray:
+    """`spc_signal` for many series at once: one series a row, its latest point in the last column."""
+    if counts.shape[1] < baseline_points + 1:
+        return np.full(len(counts), None, dtype=object)
+    centre = _running_sum(counts[:, -baseline_points - 1 : -1]) / baseline_points
+    limit = sigmas * np.sqrt(centre)
+    latest = counts[:, -1]
+    within = (centre - limit <= latest) & (latest <= centre + limit)
+    verdicts = _directions(latest > centre, polarity)
+    verdicts[within] = NO_CHANGE
+    return verdicts
+
+
+def rag_statuses(value: np.ndarray, target: np.ndarray, amber_margin: np.ndarray, polarity: np.ndarray) -> np.ndarray:
+    """`rag_status` over arrays."""
+    shortfall = np.where(polarity == "lower_is_better", value - target, target - value)
+    amber = ~np.isnan(amber_margin) & (shortfall <= amber_margin)
+    statuses = _words(shortfall <= 0, "green", "amber")
+    statuses[(shortfall > 0) & ~amber] = "red"
+    assessed = ~(np.isnan(value) | np.isnan(target)) & (polarity != "no_judgement")
+    statuses[~assessed] = None
+    return statuses
