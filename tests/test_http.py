@@ -195,13 +195,15 @@ def test_a_raw_store_that_cannot_be_written_names_the_url_and_folder(tmp_path: P
     assert not raised.value.transient
 
 
-def test_a_raw_store_copy_edited_on_disk_is_not_reused(tmp_path: Path, httpserver: HTTPServer) -> None:
-    def conditional(request: Request) -> Response:
-        if request.headers.get("If-None-Match") == '"v1"':
-            return Response(status=304)
-        return Response(CSV, headers={"ETag": '"v1"'}, content_type="text/csv")
+def etag_v1(request: Request) -> Response:
+    """A server whose file has one version, ETag "v1": 304 to a client that has it."""
+    if request.headers.get("If-None-Match") == '"v1"':
+        return Response(status=304)
+    return Response(CSV, headers={"ETag": '"v1"'}, content_type="text/csv")
 
-    httpserver.expect_request("/edited.csv").respond_with_handler(conditional)
+
+def test_a_raw_store_copy_edited_on_disk_is_not_reused(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/edited.csv").respond_with_handler(etag_v1)
     client = downloader(tmp_path)
     first = client.fetch(httpserver.url_for("/edited.csv"), "dft", "collisions")
     first.path.write_text(CSV.replace("2024550000001", "2024550000009"))  # someone edits the stored copy
@@ -218,12 +220,7 @@ def test_an_unchanged_copy_is_trusted_by_its_size_and_time_not_hashed_again(
     """A national STATS19 file is gigabytes: an unchanged run must not re-read it to see it was not edited.
     A copy remembered before times were kept is hashed once, then dated and trusted like the others."""
 
-    def conditional(request: Request) -> Response:
-        if request.headers.get("If-None-Match") == '"v1"':
-            return Response(status=304)
-        return Response(CSV, headers={"ETag": '"v1"'}, content_type="text/csv")
-
-    httpserver.expect_request("/national.csv").respond_with_handler(conditional)
+    httpserver.expect_request("/national.csv").respond_with_handler(etag_v1)
     client = downloader(tmp_path)
     url = httpserver.url_for("/national.csv")
     first = client.fetch(url, "dft", "collisions")

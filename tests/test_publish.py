@@ -154,15 +154,13 @@ def test_a_replaced_load_moves_only_its_rows_and_the_snapshot_matches_the_wareho
     """A revised per-year file replaces one load of a national clean table: the snapshot's copy loses that load's
     rows and gains the new load's, and ends with exactly the warehouse's rows."""
     warehouse = make_warehouse(tmp_path / "w.duckdb")
-    con = duckdb.connect(str(warehouse))
-    con.execute("insert into clean.road select range, 'L2' from range(1000, 1100)")
-    con.close()
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into clean.road select range, 'L2' from range(1000, 1100)")
     snapshot = tmp_path / "published" / "outcomes.duckdb"
     publish_snapshot(warehouse, snapshot)
-    con = duckdb.connect(str(warehouse))
-    con.execute("delete from clean.road where _load_id = 'L2'")
-    con.execute("insert into clean.road select range, 'L3' from range(1000, 1090)")
-    con.close()
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from clean.road where _load_id = 'L2'")
+        con.execute("insert into clean.road select range, 'L3' from range(1000, 1090)")
     published = publish_snapshot(warehouse, snapshot)
     assert published.copied == published.by_load == ["clean.road"]
     reader = duckdb.connect(str(snapshot), read_only=True)

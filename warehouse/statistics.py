@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -127,6 +128,15 @@ def direction_of_travel(
     return _direction(difference > 0, polarity)
 
 
+def _trend_variance(kind: str, pooled: Any, spread: Any) -> Any:
+    """The score's variance under no trend, for one series (floats) or many (arrays) alike."""
+    if kind == "proportion":
+        return pooled * (1 - pooled) * spread
+    if kind == "rate":
+        return pooled * spread
+    raise ValueError(f"trend kind must be 'proportion' or 'rate', not {kind!r}")
+
+
 def trend_statistic(numerators: Sequence[float], denominators: Sequence[float] | None, kind: str) -> float:
     """Chi-squared (1 df) score test for a linear trend over equally spaced periods.
 
@@ -143,12 +153,7 @@ def trend_statistic(numerators: Sequence[float], denominators: Sequence[float] |
     score = sum(t * (o - n * pooled) for t, o, n in zip(times, counts, sizes, strict=True))
     weighted = sum(n * t for t, n in zip(times, sizes, strict=True))
     spread = sum(n * t * t for t, n in zip(times, sizes, strict=True)) - weighted**2 / total_size
-    if kind == "proportion":
-        variance = pooled * (1 - pooled) * spread
-    elif kind == "rate":
-        variance = pooled * spread
-    else:
-        raise ValueError(f"trend kind must be 'proportion' or 'rate', not {kind!r}")
+    variance = _trend_variance(kind, pooled, spread)
     if variance <= 0:
         return 0.0
     return math.copysign(score * score / variance, score)
@@ -328,12 +333,7 @@ def trend_statistics(numerators: np.ndarray, denominators: np.ndarray | None, ki
     score = _running_sum(times * (counts - sizes * pooled[:, None]))
     weighted = _running_sum(sizes * times)
     spread = _running_sum(sizes * times * times) - weighted**2 / total_size
-    if kind == "proportion":
-        variance = pooled * (1 - pooled) * spread
-    elif kind == "rate":
-        variance = pooled * spread
-    else:
-        raise ValueError(f"trend kind must be 'proportion' or 'rate', not {kind!r}")
+    variance = _trend_variance(kind, pooled, spread)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(variance <= 0, 0.0, np.copysign(score * score / variance, score))
 
