@@ -300,6 +300,9 @@ class Downloader:
                     raise SourceError(url, f"timed out while reading the body ({error})", transient=True) from error
                 if hashing is not None:
                     hashing.result()
+                # On disk before it is named: a copy trusted by its size and time must not be a crash's torn file.
+                out.flush()
+                os.fsync(out.fileno())
             _sniff(url, head, size, expect, response.headers.get("Content-Type", ""))
             sha = digest.hexdigest()
             final = folder / f"{sha}-{_file_name(url)}"
