@@ -129,11 +129,13 @@ def _run_gx(suite: Suite, frame: pd.DataFrame, keys: list[str]) -> list[RuleResu
         .add_dataframe_asset(name=suite.name)
         .add_batch_definition_whole_dataframe("partition")
     )
-    expectation_suite = context.suites.add(gx.ExpectationSuite(name=suite.name))
+    expectations = []
     for position, rule in enumerate(suite.rules):
         expectation = rule.expectation()
         expectation.meta = {"rule": position}  # GX may report results in another order than the suite's
-        expectation_suite.add_expectation(expectation)
+        expectations.append(expectation)
+    # Given whole, not one by one: a suite already in the context re-serialises itself on every expectation added.
+    expectation_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=expectations))
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite.name, data=batch, suite=expectation_suite)
     )
