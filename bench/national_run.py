@@ -12,7 +12,8 @@ beside the rest of the bundled sample, and runs `safe-outcomes run` in sample mo
 4. revision: after one line of the newest per-year casualty file is revised.
 
 For each it measures wall seconds, CPU seconds of the whole process tree (the kernel's accounting of waited
-children) and the peak resident memory of the process tree (the sum over its processes, sampled from /proc).
+children) and the peak resident memory of the process tree (the sum over its processes, sampled from /proc);
+each case starts with the disk's write-back done.
 SCALE multiplies the national 12,000,000 casualty rows (`./run bench national 0.25`). Generated files are kept
 in BENCH_DIR (default /tmp/safe-outcomes-bench-national) and reused for the same scale. The last line is for
 scripts: `fresh/floor X.XX revision/fresh X.XX unchanged_s X.X peak_rss_mb N`.
@@ -114,7 +115,13 @@ def _tree_rss_mb(pid: int) -> float:
 
 
 def measure(case: str, command: list[str], env: dict[str, str]) -> Measure:
-    """Run `command`, polling its process tree's memory; fail loudly if it fails."""
+    """Run `command`, polling its process tree's memory; fail loudly if it fails.
+
+    Each case starts with nothing waiting to be written to disk (`os.sync()`, untimed): otherwise the gigabytes a
+    fresh run writes are flushed during the next case, whose every SQLite commit (Dagster's event log) then waits
+    for them, and an unchanged run measured 9 s on its own and 12-13 s straight after a fresh one.
+    """
+    os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -84,7 +84,7 @@ DEFAULTS: dict[str, Any] = {
     # Storage that does not grow without bound: superseded raw-store copies kept; the free share that compacts.
     "SAFE_OUTCOMES_RAW_KEEP_VERSIONS": 2,
     "SAFE_OUTCOMES_COMPACT_FREE_PERCENT": 25,
-    # DuckDB's memory cap; past it, it spills to disk (its default, 80% of RAM, held 2 GB on a national load).
+    # DuckDB's memory cap; past it, it spills to disk (DuckDB's own default is 80% of the machine's memory).
     "SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT": "1GB",
     # Offline: the folder that answers for the publishers (laid out by host and path); empty = sources/samples/.
     "SAFE_OUTCOMES_SAMPLE_DIR": "",

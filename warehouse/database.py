@@ -86,9 +86,8 @@ class Warehouse:
     def config(self) -> dict[str, str]:
         """DuckDB's settings for every connection to this warehouse.
 
-        DuckDB's buffer pool grows to 80% of the machine's memory by default and keeps what it read: landing a
-        national STATS19 file took the whole run's resident memory to 2 GB. Under a limit it spills to
-        `<warehouse>.tmp` instead (owner-only, like the file).
+        DuckDB's buffer pool may grow to 80% of the machine's memory by default, on a server the council shares
+        with other work; under a limit it spills to `<warehouse>.tmp` instead (owner-only, like the file).
         """
         return {"memory_limit": self.memory_limit} if self.memory_limit else {}
 
