@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from tests.conftest import environment
@@ -51,8 +52,13 @@ def test_the_main_command_runs_with_numeric_settings_from_the_environment(instal
     # SAFE_OUTCOMES_CHROMIUM=none (the installation's setting): the report is written, its PDF is not.
     reports = folder / "data" / "reports"
     assert list(reports.glob("*.html")) and not list(reports.glob("*.pdf"))
-    # Nothing changed since the first run: the Dagster UI shows every asset synced (issue 15).
+    # Nothing changed since the first run: the Dagster UI shows every asset synced (issue 15), and each clean
+    # asset's materialisation says its files were unchanged since they were published.
     assert unsynced(folder / "dagster") == {}
+    with dg.DagsterInstance.from_config(str(folder / "dagster")) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(["clean", "dfe_cin_b1"]))
+    assert event is not None and event.asset_materialization is not None
+    assert event.asset_materialization.metadata["unchanged_since_published"].value is True
 
 
 @pytest.mark.parametrize(
