@@ -206,16 +206,22 @@ def environment(folder: Path) -> dict[str, str]:
     }
 
 
-def run_main(folder: Path, *arguments: str) -> str:
-    """`safe-outcomes run` (or the command `arguments` name) in `folder`'s installation; it must succeed."""
-    completed = subprocess.run(
+def main_command(folder: Path, *arguments: str, **settings: str) -> subprocess.CompletedProcess:
+    """`safe-outcomes run` (or the command `arguments` name) in `folder`'s installation, with `settings` set in its
+    environment; whatever it ends with."""
+    return subprocess.run(
         [sys.executable, "-m", "pipelines.main", *(arguments or ("run",))],
         cwd=ROOT,
-        env=environment(folder),
+        env={**environment(folder), **settings},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
+
+
+def run_main(folder: Path, *arguments: str) -> str:
+    """`safe-outcomes run` (or the command `arguments` name) in `folder`'s installation; it must succeed."""
+    completed = main_command(folder, *arguments)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     return completed.stdout + completed.stderr
 

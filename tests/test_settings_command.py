@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tests.conftest import environment
+from tests.conftest import main_command
 from tests.test_command_line import unsynced
 from tests.test_settings import ROOT, clean_environment
 
@@ -38,14 +38,7 @@ def test_the_main_command_runs_with_numeric_settings_from_the_environment(instal
         "STATS19_YEARS": "2024-2025",
         "SAFE_OUTCOMES_DUCKDB_MEMORY_LIMIT": "512MB",
     }
-    completed = subprocess.run(
-        [sys.executable, "-m", "pipelines.main", "run"],
-        cwd=ROOT,
-        env={**environment(folder), **numeric},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    completed = main_command(folder, **numeric)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "main job succeeded" in completed.stdout
     assert (folder / "data" / "published" / "outcomes.duckdb").is_file()

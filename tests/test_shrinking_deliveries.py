@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from tests.conftest import ROOT, environment, table_fingerprints
+from tests.conftest import ROOT, main_command, table_fingerprints
 from tests.dfe_support import query
 from tests.test_revisions import rows_of, write_rows
 
@@ -32,17 +32,6 @@ def _without(path: Path, column: str, value: str) -> int:
     kept = [row for row in rows if row[header.index(column)] != value]
     write_rows(path, header, kept)
     return len(rows) - len(kept)
-
-
-def _run(folder: Path, **settings: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.main", "run"],
-        cwd=ROOT,
-        env={**environment(folder), **settings},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_a_shrunk_delivery_is_held_back_by_name_until_the_withdrawal_is_accepted(
@@ -64,7 +53,7 @@ def test_a_shrunk_delivery_is_held_back_by_name_until_the_withdrawal_is_accepted
     assert _without(samples / B1, "time_period", "2019") == 10
     assert _without(samples / KSI_ENGLAND, "Time period", "2017 - 19") == 12
 
-    failed = _run(folder)
+    failed = main_command(folder)
     output = failed.stdout + failed.stderr
     assert failed.returncode != 0
     assert (
@@ -79,7 +68,7 @@ def test_a_shrunk_delivery_is_held_back_by_name_until_the_withdrawal_is_accepted
     assert snapshot.read_bytes() == published_bytes, "readers' snapshot is byte-identical"
     assert table_fingerprints(data / "warehouse" / "outcomes.duckdb") == before, "clean and marts unchanged"
 
-    accepted = _run(
+    accepted = main_command(
         folder,
         SAFE_OUTCOMES_ACCEPT_WITHDRAWN="dfe_cin_b1,ohid_ph_ksi_rate",
         SAFE_OUTCOMES_RAW_KEEP_VERSIONS="0",
