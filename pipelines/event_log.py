@@ -1,32 +1,35 @@
-"""Dagster's SQLite event log, keeping each database's SQLAlchemy engine instead of building one per event.
+"""The command's Dagster instance: Dagster's own SQLite storage, keeping each event database's SQLAlchemy engine.
 
 Dagster's `SqliteEventLogStorage` creates a new engine for every connection and disposes of it after. A run of
 the main job stores about 400 events (planned and done materialisations of each STATS19 year, check results,
 step events), most of them in two databases (the run's and the cross-run index), so each event paid for an
 engine, its dialect's first-connect queries and the compilation of its SQL again: about 2 s of an unchanged
-national run's 11 s (measured, closing note of issue 14). This class keeps the engines, a few at a time; each
-use still opens and closes its own SQLite connection (`NullPool`, as Dagster does), so nothing stays open
-between events, and every process (the command, the daemon, the UI) reads and writes the same files as before.
-It is Dagster's class in every other respect: `dagster.yaml` names it and the UI, the daemon and `dagster
-instance migrate` use it. `dagster.postgres.yaml` keeps Dagster's PostgreSQL storage, which pools already.
+national run's 11 s (measured, closing note of issue 14). Here the engines are kept, a few at a time; each use
+still opens and closes its own SQLite connection (`NullPool`, as Dagster does), so nothing stays open between
+events and the files are exactly Dagster's: the UI and the daemon read them with Dagster's stock classes.
+
+Only the command's runs use it (`pipelines.supervisor.instance`), and only when `dagster.yaml` leaves storage to
+Dagster's default SQLite under `$DAGSTER_HOME`: a configured storage (PostgreSQL in production, which pools its
+connections already) is used as configured.
 """
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from dagster import Field, StringSource
+import dagster as dg
+from dagster._core.instance.factory import create_instance_from_ref
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
-# The run being written and the cross-run index are the two in use at once; the UI reads a few runs' files.
+# The run being written and the cross-run index are the two in use at once.
 ENGINES_KEPT = 8
 
 
@@ -36,18 +39,6 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         super().__init__(base_dir, inst_data)
-
-    @classmethod
-    def config_type(cls) -> dict[str, Any]:
-        return {"base_dir": Field(StringSource, is_required=False)}
-
-    @classmethod
-    def from_config_value(
-        cls, inst_data: ConfigurableClassData | None, config_value: dict[str, Any]
-    ) -> KeptEngineSqliteEventLogStorage:
-        """`base_dir` defaults to Dagster's own place for the event log, `$DAGSTER_HOME/history/runs`."""
-        base_dir = config_value.get("base_dir") or os.path.join(os.environ["DAGSTER_HOME"], "history", "runs")
-        return cls(base_dir, inst_data=inst_data)
 
     def _engine(self, shard: str) -> Engine:
         engine = self._engines.pop(shard, None)
@@ -78,3 +69,30 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
             while self._engines:
                 self._engines.popitem()[1].dispose()
         super().dispose()
+
+
+class KeptEngineSqliteStorage(DagsterSqliteStorage):
+    """Dagster's default storage under `$DAGSTER_HOME`, with the event log above."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        super().__init__(base_dir, inst_data)
+        stock = self._event_log_storage
+        self._event_log_storage = KeptEngineSqliteEventLogStorage(stock._base_dir)
+        stock.dispose()
+
+    @classmethod
+    def from_config_value(cls, inst_data: ConfigurableClassData, config_value: dict) -> KeptEngineSqliteStorage:
+        return cls.from_local(inst_data=inst_data, **config_value)
+
+
+def kept_engine_instance(home: str) -> dg.DagsterInstance:
+    """The instance `dagster.yaml` in `home` describes, with the kept-engine event log when its storage is
+    Dagster's default SQLite."""
+    ref = InstanceRef.from_dir(home)
+    storage = ref.storage_data
+    if storage is not None and (storage.module_name, storage.class_name) == (
+        "dagster._core.storage.sqlite_storage",
+        "DagsterSqliteStorage",
+    ):
+        ref = ref._replace(storage_data=storage._replace(module_name=__name__, class_name="KeptEngineSqliteStorage"))
+    return create_instance_from_ref(ref)

@@ -42,9 +42,16 @@ def _active() -> list[dg.DagsterRunStatus]:
 
 
 def instance() -> dg.DagsterInstance:
+    """The instance of `$DAGSTER_HOME` (Dagster's SQLite there keeps its engines: `pipelines.event_log`), else a
+    temporary one."""
     import dagster as dg
 
-    return dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    if not os.getenv("DAGSTER_HOME"):
+        return dg.DagsterInstance.ephemeral()
+    from pipelines.event_log import kept_engine_instance
+
+    dg.DagsterInstance.get().dispose()  # Dagster's own checks of $DAGSTER_HOME (absolute, a folder), with its words
+    return kept_engine_instance(os.environ["DAGSTER_HOME"])
 
 
 def _runs(store: dg.DagsterInstance, **tags: str) -> list[dg.DagsterRun]:

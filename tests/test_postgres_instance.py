@@ -27,11 +27,6 @@ def test_profile_is_the_default_instance_plus_postgres_storage() -> None:
     default = yaml.safe_load((ROOT / "dagster.yaml").read_text())
     production = yaml.safe_load((ROOT / "dagster.postgres.yaml").read_text())
     assert production.pop("storage") == {"postgres": {"postgres_url": {"env": "SAFE_OUTCOMES_DAGSTER_POSTGRES_URL"}}}
-    # SQLite's event log with kept engines (pipelines/event_log.py); PostgreSQL's storage pools its own.
-    assert default.pop("event_log_storage") == {
-        "module": "pipelines.event_log",
-        "class": "KeptEngineSqliteEventLogStorage",
-    }
     assert production == default
     assert "storage" not in default  # the offline main job keeps SQLite under $DAGSTER_HOME
 
