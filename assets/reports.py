@@ -204,11 +204,18 @@ def _notices(context: dg.AssetExecutionContext) -> list[str]:
     return notices
 
 
+def _last_report(folder: Path, outcome: str, council: str) -> Path | None:
+    """The council's report written last, whose charts this one may reuse."""
+    written = [path for path in folder.glob(f"{outcome}-{council}-*.html") if path.is_file()]
+    return max(written, key=lambda path: path.stat().st_mtime_ns) if written else None
+
+
 def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition:
     """The HTML report asset, after the published snapshot it reads."""
 
     def build(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection | None) -> Built:
         # altair and vl-convert (the charts) take seconds to import: only a report that is rendered pays for it.
+        from warehouse.report_charts import DrawnCharts
         from warehouse.report_document import render_report
         from warehouse.report_pdf import find_chromium, write_pdf
 
@@ -216,6 +223,8 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
         council = context.resources.council.area_code
         period_end = _date(report.period_end, "SAFE_OUTCOMES_REPORT_PERIOD_END")
         as_of = _datetime(report.as_of, "SAFE_OUTCOMES_REPORT_AS_OF")
+        folder = Path(report.reports_dir)
+        figures = DrawnCharts.from_report(_last_report(folder, report.outcome, council))
         snapshot = duckdb.connect(context.resources.warehouse.published_path, read_only=True)
         try:
             rendered = render_report(
@@ -226,19 +235,21 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
                 as_of,
                 report.neighbours_version or None,
                 _notices(context),
+                figures,
             )
         except ValueError as error:
             raise dg.Failure(str(error), allow_retries=False) from error
         finally:
             snapshot.close()
-        folder = Path(report.reports_dir)
         folder.mkdir(parents=True, exist_ok=True)
         suffix = f"-as-of-{as_of:%Y%m%dT%H%M}" if as_of else ""
         path = folder / f"{report.outcome}-{council}-{rendered.period}{suffix}.html"
         partial = path.with_name(f".{path.name}.partial")
         partial.write_text(rendered.html, encoding="utf-8")
         partial.replace(path)
-        context.log.info(f"report written to {path}")
+        context.log.info(
+            f"report written to {path} ({figures.drawn} charts drawn, {figures.reused} unchanged since the last report)"
+        )
         chromium = find_chromium(report.chromium)
         pdf = write_pdf(path, chromium) if chromium else None
         context.log.info(f"PDF written to {pdf}" if pdf else "no Chromium found: no PDF written (HTML only)")
@@ -250,6 +261,8 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
                 "title": rendered.title,
                 "indicator_pages": rendered.pages,
                 "charts": rendered.charts,
+                # Charts whose inputs changed since the last report; the others are that report's figures.
+                "charts_drawn": figures.drawn,
                 "bytes": path.stat().st_size,
                 "pdf": dg.MetadataValue.path(str(pdf)) if pdf else "not written: no Chromium",
             }

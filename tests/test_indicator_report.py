@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+import vl_convert
 
 from assets.resources import ReportResource
 from pipelines.graph import GRAPH
@@ -21,6 +22,7 @@ from tests.conftest import make_resources, table_fingerprints
 from warehouse.database import migrate
 from warehouse.indicator_report import build_indicator_report, compute_report
 from warehouse.reference import load_reference
+from warehouse.report_charts import DrawnCharts
 from warehouse.report_context import standing
 from warehouse.report_document import render_report
 
@@ -251,6 +253,45 @@ def test_report_document_has_a_page_per_indicator_and_loads_nothing(warehouse: P
     assert "polarity:" not in document and "lower is better" in document  # the registry's words, not its codes
     assert "Percentage of referrals in the year that were within 12 months of a previous referral." in document
     assert earlier.period == "2023-03-31" and "2023-24" not in earlier.html.split("Summary")[1].split("</table>")[0]
+
+
+def test_a_chart_whose_inputs_did_not_change_is_the_last_reports_figure(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[str] = []
+    draw = vl_convert.vegalite_to_svg
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", lambda spec: drawn.append(spec["title"]) or draw(spec))
+    with duckdb.connect(str(warehouse)) as con:
+        build_indicator_report(con)
+        first = render_report(con, DORSET)
+    assert len(drawn) == 2
+    last = tmp_path / "safe-E06000059-2024-03-31.html"
+    last.write_text(first.html, encoding="utf-8")
+
+    # Nothing changed: both figures come from the last report, and the report is the same to the byte.
+    figures = DrawnCharts.from_report(last)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        again = render_report(con, DORSET, figures=figures)
+    assert (figures.drawn, figures.reused, len(drawn)) == (0, 2, 2)
+    assert again.html == first.html
+
+    # England's re-referral rate is revised: that chart alone is drawn again, and the report is what a report
+    # drawn from nothing would be.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update marts.indicator_values set value = 23.0 where indicator_id = 'csc_rereferral_pct' "
+            "and area_code = ?",
+            [ENGLAND],
+        )
+        build_indicator_report(con)
+    figures = DrawnCharts.from_report(last)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        revised = render_report(con, DORSET, figures=figures)
+        assert (figures.drawn, figures.reused) == (1, 1)
+        assert drawn[2:] == ["Referrals within 12 months of a previous referral"]
+        from_nothing = render_report(con, DORSET)
+    assert revised.html == from_nothing.html != first.html
+    assert "23.0%" in revised.html and "23.0%" not in first.html
 
 
 def test_rank_and_quartile_among_authorities_by_polarity() -> None:

@@ -182,6 +182,7 @@ def test_a_revision_in_each_publishers_file_reaches_the_snapshot_and_the_report(
     # its rows, not the national table's), and hold exactly the warehouse's rows.
     with dg.DagsterInstance.from_config(str(folder / "dagster")) as instance:
         event = instance.get_latest_materialization_event(dg.AssetKey(["published", "outcomes"]))
+        report_event = instance.get_latest_materialization_event(dg.AssetKey(["reports", "outcomes_monitoring"]))
     assert event is not None and event.asset_materialization is not None
     by_load = event.asset_materialization.metadata["updated_load_by_load"].value
     assert {"clean.dft_casualties", "clean.dfe_ees", "clean.ohid_fingertips"} <= set(by_load), by_load
@@ -196,6 +197,13 @@ def test_a_revision_in_each_publishers_file_reaches_the_snapshot_and_the_report(
 
     html = report.read_text(encoding="utf-8")
     assert html != before_html and "(rebuilt)" in output
+    # The charts the revisions moved were drawn again; every other one is the last report's figure, unchanged.
+    assert report_event is not None and report_event.asset_materialization is not None
+    report_metadata = report_event.asset_materialization.metadata
+    figures = re.findall(r"<figure class='chart' data-inputs='[0-9a-f]{64}'>.*?</figure>", html, flags=re.S)
+    kept = [figure for figure in figures if figure in before_html]
+    assert len(figures) == report_metadata["charts"].value
+    assert 0 < report_metadata["charts_drawn"].value == len(figures) - len(kept) < len(figures)
     for publisher, (_, _, indicator) in CASES.items():
         after = dorset_values(snapshot, indicator)
         assert after == dorset_values(warehouse, indicator), "the snapshot equals the warehouse"

@@ -9,16 +9,26 @@ interactively, and every chart has a text alternative (the data table under it i
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
 
-import altair as alt
 import pandas as pd
-import vl_convert
 
 from warehouse.report_format import as_float, esc, formatted
 
 CHART_PERIODS = 20
+# What a chart is drawn from: a figure whose inputs hash the same is the same figure, to the byte.
+CHART_INPUTS = [
+    "period_label", "period_end", "value", "lower_95", "upper_95",
+    "england_value", "region_value", "neighbours_mean", "region_name",
+]  # fmt: skip
+FIGURE = re.compile(r"<figure class='chart' data-inputs='([0-9a-f]{64})'>.*?</figure>", re.S)
 
 
 # Each comparator's colour, dash and point shape; the council's is the first.
@@ -70,6 +80,8 @@ def drawn_series(data: pd.DataFrame) -> pd.DataFrame:
 def chart_spec(series: pd.DataFrame, title: str, unit: str, area_name: str) -> dict:
     """Vega-Lite: the council's values with their 95% interval, and each comparator's, by period. The legend
     lists exactly the series that have a value to draw."""
+    import altair as alt  # a quarter of a second to import: only a report that draws a chart pays for it
+
     data = series_rows(series, unit, area_name)
     drawn = drawn_series(data)
     domain = list(drawn["series"])
@@ -102,6 +114,8 @@ def chart_spec(series: pd.DataFrame, title: str, unit: str, area_name: str) -> d
 
 def render_chart(spec: dict, alt_text: str) -> str:
     """Inline SVG of the spec, labelled for screen readers."""
+    import vl_convert
+
     svg = vl_convert.vegalite_to_svg(spec)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{esc(alt_text)}" ', 1)
 
@@ -121,15 +135,65 @@ def alt_text(series: pd.DataFrame, title: str, unit: str, area_name: str) -> str
     )
 
 
-def trend_figure(series: pd.DataFrame, title: str, unit: str, area_name: str) -> tuple[str, int]:
-    """The page's chart of its last `CHART_PERIODS` periods as an HTML figure, and how many charts it drew (0 or 1)."""
+@dataclass
+class DrawnCharts:
+    """The figures of the report written last, by the hash of what each was drawn from, and what this report drew.
+
+    Drawing a chart (Altair's spec, then vl-convert's SVG) is about half of rendering the report. A run that
+    changed one publisher's figures changes a few charts, so a chart whose inputs are unchanged is taken from the
+    last report, the same bytes it would be drawn as (`chart_inputs` covers everything the figure is made from,
+    this module's code and the libraries' versions included).
+    """
+
+    previous: dict[str, str] = field(default_factory=dict)
+    drawn: int = 0
+    reused: int = 0
+
+    @classmethod
+    def from_report(cls, path: Path | None) -> DrawnCharts:
+        """The figures of the report at `path` (none when there is no such file)."""
+        if path is None or not path.is_file():
+            return cls()
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return cls({found.group(1): found.group(0) for found in FIGURE.finditer(text)})
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> str:
+    """This module's code, the text formats' code and the drawing libraries' versions: a change to any of them
+    draws every chart again."""
+    code = hashlib.sha256()
+    for module in (Path(__file__), Path(__file__).with_name("report_format.py")):
+        code.update(module.read_bytes())
+    return f"{code.hexdigest()} altair {version('altair')} vl-convert {version('vl-convert-python')}"
+
+
+def chart_inputs(charted: pd.DataFrame, title: str, unit: str, area_name: str) -> str:
+    """The sha256 of everything the figure is drawn from (floats by their exact repr)."""
+    frame = charted[CHART_INPUTS].astype(object)
+    rows = frame.where(frame.notna(), None).to_numpy().tolist()
+    text = json.dumps([_renderer(), title, unit, area_name, rows], default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def trend_figure(
+    series: pd.DataFrame, title: str, unit: str, area_name: str, charts: DrawnCharts | None = None
+) -> tuple[str, int]:
+    """The page's chart of its last `CHART_PERIODS` periods as an HTML figure, and how many charts it holds (0 or
+    1): from `charts` (the last report's figures) when its inputs are unchanged, else drawn."""
     charted = series.tail(CHART_PERIODS)
     if len(charted) < 2:
         return "<p>No chart: fewer than two periods are available.</p>", 0
+    charts = charts if charts is not None else DrawnCharts()
+    key = chart_inputs(charted, title, unit, area_name)
+    if key in charts.previous:
+        charts.reused += 1
+        return charts.previous[key], 1
     spec = chart_spec(charted, title, unit, area_name)
     description = alt_text(charted, title, unit, area_name)
+    charts.drawn += 1
     return (
-        f"<figure class='chart'>{render_chart(spec, description)}"
+        f"<figure class='chart' data-inputs='{key}'>{render_chart(spec, description)}"
         f"<figcaption>{esc(description)}</figcaption>"
         f"<script type='application/vnd.vegalite+json' class='chart-spec'>{json.dumps(spec)}</script></figure>",
         1,

@@ -20,7 +20,7 @@ import pandas as pd
 
 from warehouse.commentary import commentary_for
 from warehouse.indicator_report import compute_report
-from warehouse.report_charts import trend_figure
+from warehouse.report_charts import DrawnCharts, trend_figure
 from warehouse.report_context import neighbour_group, neighbour_values, same_period, standing, upper_tier_codes
 from warehouse.report_format import as_float, css_class, esc, formatted, polarity_words, words
 from warehouse.report_sections import (
@@ -65,6 +65,7 @@ class PageContext:
     commentary: Commentary | None
     report_period: str
     banner: str  # the notice every page opens with when figures are samples or illustrative
+    figures: DrawnCharts  # the last report's figures, and what this one drew
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def _page(series: pd.DataFrame, number: int, context: PageContext) -> tuple[str,
             f"{esc(label)}: {formatted(value, unit, decimals)}</li>"
         )
     rag = RAG_WORDS.get(str(latest.rag_status)) if latest.rag_status else None
-    chart_html, charts = trend_figure(series, title, unit, area)
+    chart_html, charts = trend_figure(series, title, unit, area, context.figures)
     caveats = [c for c in str(latest.caveats or "").split("; ") if c]
     caveat_html = "".join(f"<li>{esc(c)}</li>" for c in caveats) or "<li>None recorded.</li>"
     trend = f"{words(latest.trend)} ({esc(latest.trend_method)})" if latest.trend_method else "not assessed"
@@ -302,6 +303,7 @@ def render_report(
     as_of: datetime | None = None,
     neighbours_version: str | None = None,
     notices: list[str] | None = None,
+    figures: DrawnCharts | None = None,
 ) -> RenderedReport:
     """Render the report for `area_code` from a warehouse or the published snapshot.
 
@@ -309,7 +311,9 @@ def render_report(
     `as_of`: rebuild every figure as it stood at that time from the value history.
     `notices`: what the banner on every page must say of where the figures came from (the bundled sample);
     illustrative targets are noticed from the data.
+    `figures`: the last report's figures, taken for each chart whose inputs are unchanged; it counts what was drawn.
     """
+    figures = figures if figures is not None else DrawnCharts()
     cards = load_report(con, as_of, neighbours_version)
     if period_end is not None:
         cards = cards[pd.to_datetime(cards["period_end"]).dt.date <= period_end]
@@ -354,6 +358,7 @@ def render_report(
             commentary.get(indicator_id),
             period,
             banner,
+            figures,
         )
         page, drawn = _page(series, number, context)
         pages.append(page)
