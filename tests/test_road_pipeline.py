@@ -162,6 +162,24 @@ def test_ksi_and_casualties_counted_by_hand(loaded: dict, data_dir: Path) -> Non
     assert values(data_dir, "road_casualties", "all", DORSET)["2021"] == 5
 
 
+def test_a_window_across_two_years_files_is_credited_to_its_newest_months_file(loaded: dict, data_dir: Path) -> None:
+    con = duckdb.connect(str(data_dir / "warehouse" / "outcomes.duckdb"), read_only=True)
+    try:
+        credited = dict(
+            con.execute(
+                "select v.period_label, l.url from marts.indicator_values v join meta.loads l using (load_id) "
+                "where v.indicator_id = 'road_ksi' and v.variant = 'unadjusted' and v.area_code = ?",
+                [DORSET],
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    # Apr 2021 - Mar 2022 holds June 2021 (the 2021 file) and February 2022 (the 2022 file): the 2022 file's.
+    assert credited["12 months to Mar 2022"].endswith("casualty-2022.csv")
+    assert credited["12 months to Dec 2021"].endswith("casualty-2021.csv")
+    assert credited["2022"].endswith("casualty-2022.csv")
+
+
 def test_current_boundaries_fallback_region_and_england(loaded: dict, data_dir: Path) -> None:
     # BCP 2022: the fatal on 31 Dec, and the Christchurch collision placed through its district.
     assert values(data_dir, "road_casualties", "all", BCP)["2022"] == 2

@@ -93,7 +93,9 @@ summed as (
         coalesce(sum(m.casualties), 0) as casualties,
         coalesce(sum(m.ksi), 0) as ksi,
         coalesce(sum(m.ksi_adjusted), 0) as ksi_adjusted,
-        max(m.load_id) as load_id
+        -- A window that spans two years' files is credited to the file of its newest month (not whichever
+        -- random load id sorts last, which changed from run to run).
+        arg_max(m.load_id, m.month) as load_id
     from grid g
     left join road_months m
         on m.area_code = g.area_code and m.month between g.period_start and g.period_end
