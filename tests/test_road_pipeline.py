@@ -144,7 +144,7 @@ def loaded(data_dir: Path, httpserver: HTTPServer) -> dict:
     return resources
 
 
-def test_ksi_and_casualties_counted_by_hand(loaded: dict, data_dir: Path) -> None:
+def test_ksi_and_casualties_counted_by_hand_and_credited_to_their_files(loaded: dict, data_dir: Path) -> None:
     # Dorset 2021: collision 1 has a fatal, a serious and a slight casualty; collision 2 a serious and a slight.
     assert values(data_dir, "road_ksi", "unadjusted", DORSET) == {
         "2021": 3,
@@ -160,9 +160,6 @@ def test_ksi_and_casualties_counted_by_hand(loaded: dict, data_dir: Path) -> Non
     assert adjusted["12 months to Mar 2022"] == pytest.approx(0.8 + 0.1 + 0.3)
     assert adjusted["2022"] == pytest.approx(0.3 + 0.6 + 0.9)
     assert values(data_dir, "road_casualties", "all", DORSET)["2021"] == 5
-
-
-def test_a_window_across_two_years_files_is_credited_to_its_newest_months_file(loaded: dict, data_dir: Path) -> None:
     con = duckdb.connect(str(data_dir / "warehouse" / "outcomes.duckdb"), read_only=True)
     try:
         credited = dict(
@@ -174,6 +171,7 @@ def test_a_window_across_two_years_files_is_credited_to_its_newest_months_file(l
         )
     finally:
         con.close()
+    # Each value names the file it came from; a window across two years' files, the file of its newest month:
     # Apr 2021 - Mar 2022 holds June 2021 (the 2021 file) and February 2022 (the 2022 file): the 2022 file's.
     assert credited["12 months to Mar 2022"].endswith("casualty-2022.csv")
     assert credited["12 months to Dec 2021"].endswith("casualty-2021.csv")
