@@ -161,8 +161,11 @@ def test_a_replaced_load_moves_only_its_rows_and_the_snapshot_matches_the_wareho
     with duckdb.connect(str(warehouse)) as con:
         con.execute("delete from clean.road where _load_id = 'L2'")
         con.execute("insert into clean.road select range, 'L3' from range(1000, 1090)")
+    # The manifest says which loads the snapshot holds, so the update needs no scan of either table's load ids.
+    assert json.loads(manifest_file(snapshot).read_text())["tables"]["clean.road"]["loads"] == ["L1", "L2"]
     published = publish_snapshot(warehouse, snapshot)
     assert published.copied == published.by_load == ["clean.road"]
+    assert json.loads(manifest_file(snapshot).read_text())["tables"]["clean.road"]["loads"] == ["L1", "L3"]
     reader = duckdb.connect(str(snapshot), read_only=True)
     rows = reader.execute("select _load_id, count(*), min(id), max(id) from clean.road group by 1 order by 1")
     assert rows.fetchall() == [("L1", 1000, 0, 999), ("L3", 90, 1000, 1089)]
@@ -174,6 +177,22 @@ def test_a_replaced_load_moves_only_its_rows_and_the_snapshot_matches_the_wareho
             "(from snap.clean.road except all from clean.road)"
         ).fetchall()
     assert differ == []
+
+
+def test_a_manifest_without_the_loads_it_holds_has_the_table_copied_whole(tmp_path: Path) -> None:
+    """A snapshot published before the manifest recorded its loads: its clean table is copied whole once."""
+    warehouse = make_warehouse(tmp_path / "w.duckdb")
+    snapshot = tmp_path / "published" / "outcomes.duckdb"
+    publish_snapshot(warehouse, snapshot)
+    manifest = json.loads(manifest_file(snapshot).read_text())
+    del manifest["tables"]["clean.road"]["loads"]
+    manifest_file(snapshot).write_text(json.dumps(manifest))
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into clean.road select range, 'L2' from range(1000, 1010)")
+    published = publish_snapshot(warehouse, snapshot)
+    assert published.copied == ["clean.road"] and published.by_load == []
+    with duckdb.connect(str(snapshot), read_only=True) as reader:
+        assert reader.execute("select count(*) from clean.road").fetchall() == [(1010,)]
 
 
 def test_a_table_gone_from_the_warehouse_leaves_the_snapshot_and_its_exports(tmp_path: Path) -> None:

@@ -88,6 +88,7 @@ class _Table:
     comments: dict[str, str]  # '' -> the table's comment, column -> the column's
     rows: int
     loads: bool = False  # carries `_load_id`: its rows arrive and leave as whole loads
+    load_ids: tuple[str, ...] = ()  # those loads, recorded in the manifest for the next update load by load
 
     @property
     def comments_digest(self) -> str:
@@ -236,12 +237,16 @@ def _build_snapshot(
     hub.execute("begin transaction")  # one commit (the copy is not yet anyone's snapshot either way)
     for schema in PUBLISHED_SCHEMAS:
         hub.execute(f"create schema if not exists snap.{schema}")
-    by_load = [table for table in changed if table.loads and kept.get(table.name, {}).get("shape") == table.shape]
+    by_load = [
+        table
+        for table in changed
+        if table.loads and kept.get(table.name, {}).get("shape") == table.shape and "loads" in kept[table.name]
+    ]
     for name in [*dropped, *(table.name for table in changed if table not in by_load)]:
         hub.execute(f"drop table if exists snap.{name}")
     updated = []
     for table in changed:
-        if table in by_load and _update_by_load(hub, table):
+        if table in by_load and _update_by_load(hub, table, kept[table.name]["loads"]):
             updated.append(table.name)
             continue
         hub.execute(f"drop table if exists snap.{table.name}")
@@ -260,23 +265,23 @@ def _build_snapshot(
     return [table.name for table in changed], updated
 
 
-def _update_by_load(hub: duckdb.DuckDBPyConnection, table: _Table) -> bool:
+def _update_by_load(hub: duckdb.DuckDBPyConnection, table: _Table, published_loads: list[str]) -> bool:
     """Bring the last snapshot's copy of a clean table up to date load by load: its rows of loads the warehouse no
     longer has go, the warehouse's rows of loads it lacks come. A revised per-year STATS19 file so moves one
-    year's rows, not the national table. False (copy it whole instead) if the rows then do not add up.
+    year's rows, not the national table. Which loads those are, the last manifest says (`published_loads`), so
+    neither table's load ids are scanned again. False (copy it whole instead) if the rows then do not add up.
 
     Exact because clean rows only ever arrive and leave as a whole checked load under a new `_load_id`
     (`publish_partitions`), the same rule the fingerprint rests on.
     """
-    name = table.name
-    hub.execute(
-        f"delete from snap.{name} where _load_id in "
-        f"(select _load_id from snap.{name} except select _load_id from wh.{name})"
-    )
-    hub.execute(
-        f"insert into snap.{name} select {table.select} from wh.{name} where _load_id in "
-        f"(select _load_id from wh.{name} except select _load_id from snap.{name})"
-    )
+    name, now = table.name, set(table.load_ids)
+    gone, new = sorted(set(published_loads) - now), sorted(now - set(published_loads))
+    if gone:
+        hub.execute(f"delete from snap.{name} where list_contains(?, _load_id)", [gone])
+    if new:
+        hub.execute(
+            f"insert into snap.{name} select {table.select} from wh.{name} where list_contains(?, _load_id)", [new]
+        )
     return hub.execute(f"select count(*) from snap.{name}").fetchall()[0][0] == table.rows
 
 
@@ -307,10 +312,12 @@ def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) 
         if any(column == "_load_id" for column, _ in columns):
             # Clean rows only ever arrive as a whole checked load under a new `_load_id` (publish_partitions),
             # so the load ids and the count say whether the content moved, at the cost of one column's scan.
-            rows, content = hub.execute(
-                f"select count(*), list(distinct _load_id order by _load_id)::varchar from wh.{name}"
+            rows, content, load_ids = hub.execute(
+                f"select rows, load_ids::varchar, load_ids from (select count(*) as rows, "
+                f"list(distinct _load_id order by _load_id) as load_ids from wh.{name})"
             ).fetchall()[0]
         else:
+            load_ids = []
             rows, content = hub.execute(
                 f"select count(*), coalesce(sum(hash(*columns(*))::hugeint), 0)::varchar from wh.{name}"
             ).fetchall()[0]
@@ -324,7 +331,7 @@ def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) 
                 text = f"{text} Indicators (marts.indicator_catalogue): {indicators}"
             comments[column] = text
         loads = any(column == "_load_id" for column, _ in columns)
-        tables.append(_Table(name, select, _digest(identity), comments, rows, loads))
+        tables.append(_Table(name, select, _digest(identity), comments, rows, loads, tuple(load_ids)))
     return tables
 
 
@@ -373,6 +380,7 @@ def _write_manifest(
                 "fingerprint": table.fingerprint,
                 "comments": table.comments_digest,
                 "shape": table.shape,
+                **({"loads": list(table.load_ids)} if table.loads else {}),
             }
             for table in tables
         },
