@@ -179,6 +179,21 @@ def test_a_replaced_load_moves_only_its_rows_and_the_snapshot_matches_the_wareho
     assert differ == []
 
 
+def test_an_empty_clean_table_is_published_and_then_gains_its_first_load_by_load(tmp_path: Path) -> None:
+    warehouse = make_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table clean.quarters (id integer, _load_id varchar)")
+    snapshot = tmp_path / "published" / "outcomes.duckdb"
+    publish_snapshot(warehouse, snapshot)
+    assert json.loads(manifest_file(snapshot).read_text())["tables"]["clean.quarters"]["loads"] == []
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into clean.quarters values (1, 'Q1'), (2, 'Q1')")
+    published = publish_snapshot(warehouse, snapshot)
+    assert published.by_load == ["clean.quarters"]
+    with duckdb.connect(str(snapshot), read_only=True) as reader:
+        assert reader.execute("select * from clean.quarters order by id").fetchall() == [(1, "Q1"), (2, "Q1")]
+
+
 def test_a_manifest_without_the_loads_it_holds_has_the_table_copied_whole(tmp_path: Path) -> None:
     """A snapshot published before the manifest recorded its loads: its clean table is copied whole once."""
     warehouse = make_warehouse(tmp_path / "w.duckdb")

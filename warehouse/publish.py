@@ -331,7 +331,7 @@ def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) 
                 text = f"{text} Indicators (marts.indicator_catalogue): {indicators}"
             comments[column] = text
         loads = any(column == "_load_id" for column, _ in columns)
-        tables.append(_Table(name, select, _digest(identity), comments, rows, loads, tuple(load_ids)))
+        tables.append(_Table(name, select, _digest(identity), comments, rows, loads, tuple(load_ids or ())))
     return tables
 
 
