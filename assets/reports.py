@@ -204,12 +204,6 @@ def _notices(context: dg.AssetExecutionContext) -> list[str]:
     return notices
 
 
-def _last_report(folder: Path, outcome: str, council: str) -> Path | None:
-    """The council's report written last, whose charts this one may reuse."""
-    written = [path for path in folder.glob(f"{outcome}-{council}-*.html") if path.is_file()]
-    return max(written, key=lambda path: path.stat().st_mtime_ns) if written else None
-
-
 def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition:
     """The HTML report asset, after the published snapshot it reads."""
 
@@ -217,6 +211,7 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
         # altair and vl-convert (the charts) take seconds to import: only a report that is rendered pays for it.
         from warehouse.report_charts import DrawnCharts
         from warehouse.report_document import render_report
+        from warehouse.report_files import last_report
         from warehouse.report_pdf import find_chromium, write_pdf
 
         report = context.resources.report
@@ -224,7 +219,7 @@ def outcomes_report_asset(published: dg.AssetsDefinition) -> dg.AssetsDefinition
         period_end = _date(report.period_end, "SAFE_OUTCOMES_REPORT_PERIOD_END")
         as_of = _datetime(report.as_of, "SAFE_OUTCOMES_REPORT_AS_OF")
         folder = Path(report.reports_dir)
-        figures = DrawnCharts.from_report(_last_report(folder, report.outcome, council))
+        figures = DrawnCharts.from_report(last_report(folder, report.outcome, council))
         snapshot = duckdb.connect(context.resources.warehouse.published_path, read_only=True)
         try:
             rendered = render_report(

@@ -21,6 +21,7 @@ from pipelines.supervisor import PID_TAG, instance, release_before_running
 from sources.drop_folders import quarter_folders
 from warehouse.council_returns import partition_key
 from warehouse.problem_reports import report_path as problem_report_path
+from warehouse.report_files import last_report
 
 
 def _definitions() -> dg.Definitions:
@@ -186,10 +187,12 @@ def report_path(results: list[dg.ExecuteInProcessResult]) -> tuple[str | None, b
             materialization = event.event_specific_data.materialization
             if materialization.asset_key == REPORT_KEY and "path" in materialization.metadata:
                 return str(materialization.metadata["path"].value), True
-    folder = Path(current_value("SAFE_OUTCOMES_REPORTS_DIR"))
-    pattern = f"{current_value('SAFE_OUTCOMES_REPORT_OUTCOME')}-{current_value('SAFE_OUTCOMES_COUNCIL')}-*.html"
-    written = sorted(folder.glob(pattern), key=lambda path: path.stat().st_mtime)
-    return (str(written[-1]) if written else None), False
+    written = last_report(
+        Path(current_value("SAFE_OUTCOMES_REPORTS_DIR")),
+        current_value("SAFE_OUTCOMES_REPORT_OUTCOME"),
+        current_value("SAFE_OUTCOMES_COUNCIL"),
+    )
+    return (str(written) if written else None), False
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:

@@ -309,7 +309,8 @@ def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) 
             [schema, table],
         ).fetchall()
         select = ", ".join(column_expression(name, column, kind, dictionary) for column, kind in columns)
-        if any(column == "_load_id" for column, _ in columns):
+        loads = any(column == "_load_id" for column, _ in columns)
+        if loads:
             # Clean rows only ever arrive as a whole checked load under a new `_load_id` (publish_partitions),
             # so the load ids and the count say whether the content moved, at the cost of one column's scan.
             rows, content, load_ids = hub.execute(
@@ -330,7 +331,6 @@ def _published_tables(hub: duckdb.DuckDBPyConnection, exclude: tuple[str, ...]) 
             if column == "indicator_id" and indicators:
                 text = f"{text} Indicators (marts.indicator_catalogue): {indicators}"
             comments[column] = text
-        loads = any(column == "_load_id" for column, _ in columns)
         tables.append(_Table(name, select, _digest(identity), comments, rows, loads, tuple(load_ids or ())))
     return tables
 

@@ -151,8 +151,8 @@ class DrawnCharts:
 
     @classmethod
     def from_report(cls, path: Path | None) -> DrawnCharts:
-        """The figures of the report at `path` (none when there is no such file)."""
-        if path is None or not path.is_file():
+        """The figures of the report at `path` (none when there is no report yet)."""
+        if path is None:
             return cls()
         text = path.read_text(encoding="utf-8", errors="replace")
         return cls({found.group(1): found.group(0) for found in FIGURE.finditer(text)})
@@ -176,15 +176,12 @@ def chart_inputs(charted: pd.DataFrame, title: str, unit: str, area_name: str) -
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def trend_figure(
-    series: pd.DataFrame, title: str, unit: str, area_name: str, charts: DrawnCharts | None = None
-) -> tuple[str, int]:
+def trend_figure(series: pd.DataFrame, title: str, unit: str, area_name: str, charts: DrawnCharts) -> tuple[str, int]:
     """The page's chart of its last `CHART_PERIODS` periods as an HTML figure, and how many charts it holds (0 or
     1): from `charts` (the last report's figures) when its inputs are unchanged, else drawn."""
     charted = series.tail(CHART_PERIODS)
     if len(charted) < 2:
         return "<p>No chart: fewer than two periods are available.</p>", 0
-    charts = charts if charts is not None else DrawnCharts()
     key = chart_inputs(charted, title, unit, area_name)
     if key in charts.previous:
         charts.reused += 1
